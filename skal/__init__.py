@@ -1,0 +1,8 @@
+"""skal: deep active learning that feels like scikit-learn."""
+
+from ._learner import ActiveLearner
+from .plotting import plot_learning_curve
+
+__version__ = "0.1.0"
+
+__all__ = ["ActiveLearner", "plot_learning_curve", "__version__"]

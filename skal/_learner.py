@@ -1,0 +1,551 @@
+"""The ActiveLearner meta-estimator: sample, label, train, repeat."""
+
+import time
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .exceptions import OracleError
+from .oracles import as_oracle
+from .strategies import QueryStrategy, Random
+from .utils._estimator import is_skorch, random_weight_net
+from .utils._random import derive_seed, root_seed, seed_params, torch_seed
+from .utils._validation import check_answers, check_n_query, resolve_size
+
+__all__ = ["ActiveLearner"]
+
+
+def _estimator_has(attr):
+    def check(self):
+        est = self.estimator_ if hasattr(self, "estimator_") else self.estimator
+        return hasattr(est, attr)
+
+    return check
+
+
+def _check_count(value, name, minimum):
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{name} must be None or an int >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Pool-based active learning around any classifier or skorch net.
+
+    ``fit(X, oracle)`` runs sample → label → train rounds. Round 0 labels
+    ``initial_size`` rows chosen by ``initial_strategy`` (or ``strategy``) and
+    trains; each later round queries ``query_size`` unlabeled rows, labels them
+    and retrains. With an array of labels as the oracle this is a simulation,
+    so the learner works inside ``Pipeline``, ``GridSearchCV`` and
+    ``cross_val_score``.
+
+    Parameters
+    ----------
+    estimator : classifier or skorch ``NeuralNetClassifier``
+        Cloned, never changed. A skorch net's ``predict_proba`` must return
+        probabilities (use ``criterion=torch.nn.CrossEntropyLoss`` when its module
+        returns logits).
+    strategy : QueryStrategy, default=None
+        Picks each batch; None means ``Random()``.
+    initial_strategy : QueryStrategy, default=None
+        Picks the first pool when nothing is labeled; None means ``strategy``.
+        A strategy that needs predictions then scores a skorch net initialised
+        with random weights (seed 000); a scikit-learn estimator cannot be
+        scored unfitted, so use ``Random()`` or ``RHC()``/``RLC()`` with it.
+    initial_size : int or float, default=0.04
+        Rows labeled in round 0: a count, or a fraction of the pool (seed 000 uses 4 %).
+    query_size : int or float, default=0.05
+        Rows labeled in each later round (seed 000 uses 5 %). The last round takes
+        what is left when fewer remain.
+    n_rounds : int or None, default=None
+        Later rounds to run after round 0; ``0`` runs round 0 only; None runs
+        until the budget is spent or the pool is empty.
+    budget : int or None, default=None
+        Total labels to spend, round 0 included.
+    warm_start : bool, default=False
+        False trains a fresh clone of ``estimator`` each round. True continues
+        training the previous round's model (skorch ``partial_fit``; a scikit-learn
+        estimator with a ``warm_start`` parameter gets it set). Round 0 always
+        starts from a fresh clone: the random-weight net that picked the first
+        pool is discarded, as in seed 000.
+    classes : array-like or None, default=None
+        The label space. None takes it from a skorch net's ``classes``, else from
+        the oracle (``np.unique`` of a label array), else from the labels seen so
+        far. A skorch net needs it before its first prediction.
+    random_state : None, int or RandomState, default=None
+        Seeds everything: the first-pool net, each round's strategy (its
+        ``random_state`` parameters left at None) and training (torch's global
+        generator is forked, so a user's own stream is untouched; a scikit-learn
+        estimator's ``random_state`` left at None is set per round).
+    verbose : int, default=0
+        1 shows a tqdm progress bar over rounds.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The model trained in the last round.
+    classes_ : ndarray
+        The label space (see ``classes``).
+    labeled_indices_ : ndarray of int
+        Pool rows labeled so far, in labeling order.
+    labels_ : ndarray
+        Their labels, in the same order.
+    labeled_round_ : ndarray of int, shape (n_pool,)
+        Per pool row: -1 never labeled, 0 in the initial round, k in round k.
+    history_ : list of dict
+        One record per round: ``round``, ``n_labeled``, ``n_queried``, ``queried``
+        (indices), ``strategy``, ``query_seconds``, ``label_seconds``,
+        ``train_seconds`` and ``score`` (on ``eval_set``, else None).
+    seed_ : int
+        The root seed of the run; per-round seeds derive from it.
+    n_features_in_ : int
+        Features (second dimension) of the pool.
+
+    Notes
+    -----
+    State is written as the run goes: if training or the oracle raises part-way,
+    ``labeled_indices_`` and ``labels_`` still hold every label received, and
+    ``fit(X, y, labeled_indices=..., labels=...)`` starts again from them.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal.strategies import Entropy, Random
+    >>> X, y = load_digits(return_X_y=True)
+    >>> learner = ActiveLearner(LogisticRegression(max_iter=200), Entropy(),
+    ...                         initial_strategy=Random(), initial_size=50, query_size=50,
+    ...                         n_rounds=2, random_state=0).fit(X / 16, y)
+    >>> [r["n_labeled"] for r in learner.history_]
+    [50, 100, 150]
+    """
+
+    def __init__(
+        self,
+        estimator,
+        strategy=None,
+        *,
+        initial_strategy=None,
+        initial_size=0.04,
+        query_size=0.05,
+        n_rounds=None,
+        budget=None,
+        warm_start=False,
+        classes=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.strategy = strategy
+        self.initial_strategy = initial_strategy
+        self.initial_size = initial_size
+        self.query_size = query_size
+        self.n_rounds = n_rounds
+        self.budget = budget
+        self.warm_start = warm_start
+        self.classes = classes
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, *, labeled_indices=None, labels=None, eval_set=None):
+        """Run the active-learning loop on the pool ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pool, ...)
+            The unlabeled pool (images may be n-dimensional).
+        y : array-like, callable or Oracle
+            The oracle. An array of one label per row is a simulated oracle: only
+            the entries of queried rows are read. A callable is called as
+            ``y(indices, X[indices])`` once per batch and returns their labels.
+        labeled_indices, labels : array-like, optional
+            Labels you already hold: pool rows and their labels. They form round
+            0 (no initial query is made); the loop continues from them.
+        eval_set : tuple (X_val, y_val), optional
+            Scored after every round into ``history_[k]["score"]``.
+
+        Returns
+        -------
+        self
+        """
+        X_in, X = X, self._check_pool(X)
+        n_pool = X.shape[0]
+        oracle = as_oracle(y, n_pool)
+        initial_n, query_n, n_rounds, budget = self._check_sizes(n_pool, given=labeled_indices)
+        strategy, initial = self._strategies()
+        classes = self._resolve_classes(oracle)
+        given = self._check_given(labeled_indices, labels, n_pool, classes)
+        if given is None:
+            self._check_first_pool(initial)
+        if eval_set is not None and (not isinstance(eval_set, tuple) or len(eval_set) != 2):
+            raise ValueError("eval_set must be a tuple (X_val, y_val).")
+
+        # Everything is validated: from here on state changes.
+        self._start(X_in, classes)
+        bar = self._progress(n_pool, initial_n, query_n, n_rounds, budget)
+        try:
+            if given is not None:
+                self._record_round(given[0], given[1], "given", 0.0, 0.0, eval_set)
+            else:
+                self._run_round(initial_n, oracle, eval_set)
+            bar.update(1)
+            self._set_bar(bar)
+            while self._more_rounds(n_rounds):
+                n = self._next_size(query_n, budget)
+                if n == 0:
+                    break
+                self._run_round(n, oracle, eval_set)
+                bar.update(1)
+                self._set_bar(bar)
+        finally:
+            bar.close()
+        return self
+
+    @staticmethod
+    def _check_pool(X):
+        return check_array(X, allow_nd=True, dtype=None, ensure_all_finite=True)
+
+    def _validate_pool(self, X, reset):
+        return validate_data(self, X, reset=reset, allow_nd=True, dtype=None, ensure_all_finite=True)
+
+    def _check_sizes(self, n_pool, given=None):
+        initial_n = resolve_size(self.initial_size, n_pool, "initial_size")
+        query_n = resolve_size(self.query_size, n_pool, "query_size")
+        n_rounds = _check_count(self.n_rounds, "n_rounds", 0)
+        budget = _check_count(self.budget, "budget", 1)
+        if budget is not None and given is None and budget < initial_n:
+            raise ValueError(
+                f"budget={budget} is smaller than initial_size ({initial_n} rows); "
+                "raise the budget or lower initial_size."
+            )
+        return initial_n, query_n, n_rounds, budget
+
+    def _strategies(self):
+        strategy = Random() if self.strategy is None else self.strategy
+        initial = strategy if self.initial_strategy is None else self.initial_strategy
+        for name, s in (("strategy", strategy), ("initial_strategy", initial)):
+            if not isinstance(s, QueryStrategy):
+                raise TypeError(f"{name} must be a skal QueryStrategy (e.g. skal.strategies.Entropy()); got {s!r}.")
+        needs = strategy.requirements() | initial.requirements()
+        if "proba" in needs and not hasattr(self.estimator, "predict_proba"):
+            raise TypeError(
+                f"the strategy scores rows by predict_proba, which {type(self.estimator).__name__} does not have. "
+                "Use an estimator with predict_proba (e.g. LogisticRegression), wrap it in "
+                "sklearn.calibration.CalibratedClassifierCV, or use strategy=Random()."
+            )
+        return strategy, initial
+
+    def _check_first_pool(self, initial):
+        if initial.needs_estimator(None) and not is_skorch(self.estimator):
+            raise ValueError(
+                f"{type(initial).__name__} picks the first pool from predictions, but "
+                f"{type(self.estimator).__name__} is a scikit-learn estimator that cannot be scored "
+                "before it is fitted (only a skorch net can be scored with random weights). "
+                "Pass initial_strategy=Random(), use strategy=RHC()/RLC(), or start from labels "
+                "you hold with fit(..., labeled_indices=..., labels=...)."
+            )
+
+    def _resolve_classes(self, oracle=None):
+        if self.classes is not None:
+            classes = np.asarray(self.classes)
+        elif is_skorch(self.estimator) and getattr(self.estimator, "classes", None) is not None:
+            classes = np.asarray(self.estimator.classes)
+        else:
+            classes = None if oracle is None else oracle.classes
+        if classes is None:
+            if is_skorch(self.estimator):
+                raise ValueError(
+                    "a skorch net needs the label space before its first prediction; pass "
+                    "ActiveLearner(classes=[...]) or give the oracle its classes "
+                    "(CallableOracle(fn, classes=[...]))."
+                )
+            return None
+        classes = np.unique(classes)
+        if len(classes) < 1:
+            raise ValueError("classes is empty; pass the label space, e.g. classes=[0, 1].")
+        return classes
+
+    def _check_given(self, indices, labels, n_pool, classes):
+        if indices is None and labels is None:
+            return None
+        if indices is None or labels is None:
+            raise ValueError("pass both labeled_indices and labels, one label per index.")
+        indices = self._check_indices(indices, n_pool, np.zeros(n_pool, dtype=bool), "labeled_indices")
+        if len(indices) == 0:
+            raise ValueError("labeled_indices is empty; leave it out to start with an initial query.")
+        try:
+            labels = check_answers(labels, len(indices), classes)
+        except OracleError as exc:
+            raise ValueError(f"labels: {exc}") from None
+        return indices, labels
+
+    @staticmethod
+    def _check_indices(indices, n_pool, labeled, name):
+        indices = np.asarray(indices)
+        if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
+            raise ValueError(f"{name} must be a 1-D array of integer pool row indices; got {indices!r:.80}.")
+        indices = indices.astype(np.intp)
+        if indices.size and (indices.min() < 0 or indices.max() >= n_pool):
+            raise ValueError(f"{name} holds indices outside [0, {n_pool}); the pool has {n_pool} rows.")
+        if len(np.unique(indices)) != len(indices):
+            raise ValueError(f"{name} repeats a row; each row can be labeled once.")
+        if labeled[indices].any():
+            again = indices[labeled[indices]][:5].tolist()
+            raise ValueError(f"{name} holds rows that are already labeled ({again}); a row is never labeled twice.")
+        return indices
+
+    # ------------------------------------------------------------ the state
+    def _start(self, X, classes):
+        for attr in ("estimator_", "classes_"):
+            self.__dict__.pop(attr, None)
+        X = self._validate_pool(X, reset=True)
+        self._X = X
+        self.seed_ = root_seed(self.random_state)
+        self._known_classes = classes
+        if classes is not None:
+            self.classes_ = classes
+        self.labeled_round_ = np.full(X.shape[0], -1, dtype=np.intp)
+        self.labeled_indices_ = np.empty(0, dtype=np.intp)
+        self.labels_ = np.empty(0, dtype=classes.dtype if classes is not None else np.float64)
+        self.history_ = []
+
+    @property
+    def _round(self):
+        """The number the next labeled batch gets."""
+        return len(self.history_)
+
+    def _more_rounds(self, n_rounds):
+        return n_rounds is None or self._round <= n_rounds
+
+    def _next_size(self, query_n, budget):
+        n = min(query_n, int((self.labeled_round_ < 0).sum()))
+        if budget is not None:
+            n = min(n, budget - len(self.labeled_indices_))
+        return max(n, 0)
+
+    def _run_round(self, n, oracle, eval_set):
+        t0 = time.perf_counter()
+        indices, strategy_name = self._select(n)
+        t1 = time.perf_counter()
+        answers = oracle.label(indices, self._X[indices])
+        t2 = time.perf_counter()
+        labels = check_answers(answers, len(indices), self._known_classes)
+        self._record_round(indices, labels, strategy_name, t1 - t0, t2 - t1, eval_set)
+
+    def _strategy_for_round(self):
+        nothing_labeled = not (self.labeled_round_ >= 0).any()
+        strategy = Random() if self.strategy is None else self.strategy
+        if nothing_labeled and self.initial_strategy is not None:
+            strategy = self.initial_strategy
+        return strategy
+
+    def _select(self, n):
+        labeled = self.labeled_round_ >= 0
+        strategy = clone(self._strategy_for_round())
+        seed_params(strategy, derive_seed(self.seed_, self._round, "query"))
+        model = None
+        if strategy.needs_estimator(labeled):
+            model = getattr(self, "estimator_", None)
+            if model is None:
+                self._check_first_pool(strategy)
+                model = random_weight_net(self._prepared_clone(), derive_seed(self.seed_, self._round, "init"))
+        y_pool = None
+        if labeled.any():
+            y_pool = np.empty(len(labeled), dtype=self.labels_.dtype)
+            y_pool[self.labeled_indices_] = self.labels_
+        strategy.fit(self._X, labeled=labeled, estimator=model, y=y_pool)
+        indices = np.asarray(strategy.query(n))
+        try:
+            indices = self._check_indices(indices, len(labeled), labeled, "the strategy's query")
+        except ValueError as exc:
+            raise ValueError(f"{type(strategy).__name__} returned bad indices: {exc}") from None
+        if len(indices) != n:
+            raise ValueError(f"{type(strategy).__name__} returned {len(indices)} indices for a query of {n}.")
+        name = repr(strategy)
+        if hasattr(strategy, "active_"):
+            name += f" -> {strategy.active_!r}"
+        return indices, name
+
+    def _record_round(self, indices, labels, strategy_name, query_s, label_s, eval_set):
+        round_ = self._round
+        self.labeled_round_[indices] = round_
+        self.labeled_indices_ = np.concatenate([self.labeled_indices_, indices])
+        self.labels_ = np.concatenate([self.labels_, labels]) if len(self.labels_) else np.asarray(labels)
+        if self._known_classes is None:
+            self.classes_ = np.unique(self.labels_)
+        record = {
+            "round": round_,
+            "n_labeled": len(self.labeled_indices_),
+            "n_queried": len(indices),
+            "queried": np.asarray(indices).copy(),
+            "strategy": strategy_name,
+            "query_seconds": query_s,
+            "label_seconds": label_s,
+            "train_seconds": None,
+            "score": None,
+        }
+        self.history_.append(record)
+        t0 = time.perf_counter()
+        self._train(round_)
+        record["train_seconds"] = time.perf_counter() - t0
+        if eval_set is not None:
+            record["score"] = float(self.score(*eval_set))
+
+    # ------------------------------------------------------------- training
+    def _prepared_clone(self):
+        est = clone(self.estimator)
+        if is_skorch(est) and "classes" in est.get_params():
+            # skal hands skorch encoded labels 0..C-1; classes_ maps them back.
+            est.set_params(classes=np.arange(len(self.classes_)))
+        return est
+
+    def _encode(self, labels):
+        return np.searchsorted(self.classes_, labels).astype(np.int64)
+
+    def _train(self, round_):
+        seed = derive_seed(self.seed_, round_, "train")
+        X_l = self._X[self.labeled_indices_]
+        previous = getattr(self, "estimator_", None)
+        continue_training = self.warm_start and previous is not None and round_ > 0
+        est = previous if continue_training else seed_params(self._prepared_clone(), seed)
+        if not continue_training and self.warm_start and "warm_start" in est.get_params() and not is_skorch(est):
+            est.set_params(warm_start=True)
+        try:
+            if is_skorch(est):
+                with torch_seed(seed):
+                    fit = est.partial_fit if continue_training else est.fit
+                    fit(X_l, self._encode(self.labels_))
+            else:
+                est.fit(X_l, self.labels_)
+        except Exception as exc:
+            if hasattr(exc, "add_note"):
+                exc.add_note(
+                    f"skal: training failed in round {round_} on {len(self.labels_)} labels "
+                    f"({len(np.unique(self.labels_))} classes); the labels are kept in "
+                    "learner.labeled_indices_ / learner.labels_ and can be passed back to fit()."
+                )
+            raise
+        self.estimator_ = est
+
+    # ----------------------------------------------------------- step API
+    def query(self, X_pool, n=None):
+        """Row indices of ``X_pool`` to label next (nothing is stored).
+
+        Use with :meth:`teach` to keep a person in the loop. The first call on an
+        unfitted learner starts a run on ``X_pool`` with nothing labeled; later
+        calls must pass the same pool.
+
+        Parameters
+        ----------
+        X_pool : array-like of shape (n_pool, ...)
+        n : int, optional
+            Batch size; defaults to ``initial_size`` before any label, else ``query_size``.
+        """
+        if not hasattr(self, "labeled_round_"):
+            self._check_pool(X_pool)
+            _, initial = self._strategies()
+            classes = self._resolve_classes()
+            self._check_first_pool(initial)
+            self._start(X_pool, classes)
+        else:
+            self._check_same_pool(X_pool)
+        n_pool = self._X.shape[0]
+        n_unlabeled = int((self.labeled_round_ < 0).sum())
+        if n is None:
+            size = self.query_size if len(self.labeled_indices_) else self.initial_size
+            n = min(resolve_size(size, n_pool, "query_size"), n_unlabeled)
+        check_n_query(n, n_unlabeled)
+        return self._select(n)[0]
+
+    def teach(self, indices, labels, *, eval_set=None):
+        """Add labels for pool rows and retrain, with the same bookkeeping as ``fit``.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Pool rows (from :meth:`query`, or any unlabeled rows).
+        labels : array-like
+            One label per row.
+        """
+        check_is_fitted(self, "labeled_round_", msg="call query(X_pool) or fit(X_pool, oracle) before teach().")
+        indices = self._check_indices(indices, len(self.labeled_round_), self.labeled_round_ >= 0, "indices")
+        labels = check_answers(labels, len(indices), self._known_classes)
+        self._record_round(indices, labels, "teach", 0.0, 0.0, eval_set)
+        return self
+
+    def _check_same_pool(self, X_pool):
+        shape = getattr(X_pool, "shape", (len(X_pool),))
+        if X_pool is not self._X and tuple(shape) != self._X.shape:
+            raise ValueError(
+                f"this learner runs on a pool of shape {self._X.shape}; got {tuple(shape)}. "
+                "Pass the same pool, or clone the learner for a new one."
+            )
+
+    # ---------------------------------------------------------- prediction
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "estimator_")
+
+    def _skorch_fitted(self):
+        return is_skorch(self.estimator_)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities, one column per entry of ``classes_``."""
+        check_is_fitted(self)
+        X = self._validate_pool(X, reset=False)
+        proba = np.asarray(self.estimator_.predict_proba(X))
+        if self._skorch_fitted():
+            return proba
+        columns = np.searchsorted(self.classes_, self.estimator_.classes_)
+        if len(columns) == len(self.classes_):
+            return proba
+        full = np.zeros((proba.shape[0], len(self.classes_)), dtype=proba.dtype)
+        full[:, columns] = proba
+        return full
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predicted labels (from ``classes_``)."""
+        check_is_fitted(self)
+        X = self._validate_pool(X, reset=False)
+        if self._skorch_fitted():
+            return self.classes_[np.asarray(self.estimator_.predict_proba(X)).argmax(axis=1)]
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """The wrapped estimator's ``decision_function``."""
+        check_is_fitted(self)
+        return self.estimator_.decision_function(self._validate_pool(X, reset=False))
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of :meth:`predict` on ``(X, y)``."""
+        return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)
+
+    # ------------------------------------------------------------ progress
+    def _progress(self, n_pool, initial_n, query_n, n_rounds, budget):
+        from tqdm.auto import tqdm
+
+        if n_rounds is not None:
+            total = n_rounds + 1
+        else:
+            spend = n_pool if budget is None else min(budget, n_pool)
+            total = 1 + int(np.ceil(max(spend - initial_n, 0) / query_n))
+        return tqdm(total=total, disable=not self.verbose, desc="rounds", unit="round")
+
+    def _set_bar(self, bar):
+        last = self.history_[-1]
+        bar.set_postfix(labeled=last["n_labeled"], score=last["score"])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

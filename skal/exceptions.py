@@ -1,0 +1,18 @@
+"""Exceptions raised by skal. Each is a ``ValueError`` so generic handlers still work."""
+
+__all__ = ["OracleError", "NotEnoughCandidatesError", "ProbabilityError"]
+
+
+class OracleError(ValueError):
+    """An oracle's answer cannot be used (wrong length, missing or unknown labels).
+
+    Raised before the answer is stored: the learner's labels are unchanged.
+    """
+
+
+class NotEnoughCandidatesError(ValueError):
+    """A query asked for more rows than there are unlabeled candidates."""
+
+
+class ProbabilityError(ValueError):
+    """An estimator's ``predict_proba`` returned rows that are not probabilities."""

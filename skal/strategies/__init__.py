@@ -1,0 +1,38 @@
+"""Query strategies: ``fit(X, *, labeled, estimator, y)`` then ``query(n)``.
+
+Score functions are pure and exported too: ``least_confidence``,
+``high_confidence``, ``margin``, ``entropy``.
+"""
+
+from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
+from ._mix import Mix, split_counts
+from ._random import Random
+from ._schedule import HCLC, LCHC, RHC, RLC, Schedule
+from ._scores import entropy, high_confidence, least_confidence, margin
+from ._subsample import Subsample
+from ._uncertainty import HC, LC, Entropy, HighConfidence, LeastConfidence, Margin
+
+__all__ = [
+    "QueryStrategy",
+    "ScoringStrategy",
+    "ProbaStrategy",
+    "Random",
+    "LeastConfidence",
+    "HighConfidence",
+    "Margin",
+    "Entropy",
+    "LC",
+    "HC",
+    "Schedule",
+    "HCLC",
+    "LCHC",
+    "RHC",
+    "RLC",
+    "Mix",
+    "Subsample",
+    "split_counts",
+    "least_confidence",
+    "high_confidence",
+    "margin",
+    "entropy",
+]

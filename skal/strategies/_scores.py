@@ -1,0 +1,70 @@
+"""Pure score functions of class probabilities, shape ``(n_samples, n_classes)``.
+
+They are numerically safe (``xlogy`` for entropy, ``np.partition`` for the
+margin) and have no side effects, so they are tested on their own.
+"""
+
+import numpy as np
+from scipy.special import xlogy
+
+__all__ = ["least_confidence", "high_confidence", "margin", "entropy"]
+
+
+def _as_proba(proba):
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2:
+        raise ValueError(f"proba must be 2-D (n_samples, n_classes); got shape {proba.shape}.")
+    return proba
+
+
+def least_confidence(proba):
+    """``1 - max_k p_k``: higher means less confident.
+
+    Examples
+    --------
+    >>> least_confidence([[0.9, 0.1], [0.5, 0.5]]).tolist()
+    [0.09999999999999998, 0.5]
+    """
+    return 1.0 - _as_proba(proba).max(axis=1)
+
+
+def high_confidence(proba):
+    """``max_k p_k``: higher means more confident (seed 000's HC picks these first).
+
+    Examples
+    --------
+    >>> high_confidence([[0.9, 0.1], [0.5, 0.5]]).tolist()
+    [0.9, 0.5]
+    """
+    return _as_proba(proba).max(axis=1)
+
+
+def margin(proba):
+    """The margin ``p_(1) - p_(2)`` between the two largest probabilities, in [0, 1].
+
+    Margin sampling queries the *smallest* margins first. Needs at least two classes.
+
+    Examples
+    --------
+    >>> margin([[0.7, 0.2, 0.1], [0.4, 0.4, 0.2]]).round(6).tolist()
+    [0.5, 0.0]
+    """
+    proba = _as_proba(proba)
+    if proba.shape[1] < 2:
+        raise ValueError("margin needs at least two classes (proba with two or more columns).")
+    top2 = np.partition(proba, proba.shape[1] - 2, axis=1)[:, -2:]
+    return top2[:, 1] - top2[:, 0]
+
+
+def entropy(proba):
+    """Shannon entropy ``-sum_k p_k log p_k`` in nats; 0 log 0 is 0.
+
+    Examples
+    --------
+    >>> float(entropy([[0.5, 0.5]])[0]) == float(np.log(2))
+    True
+    >>> entropy([[1.0, 0.0]]).tolist()
+    [0.0]
+    """
+    proba = _as_proba(proba)
+    return np.maximum(-xlogy(proba, proba).sum(axis=1), 0.0)

@@ -1,0 +1,92 @@
+"""Small helpers that turn an estimator and a pool into arrays strategies can score."""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from ._random import torch_seed
+from ._validation import check_proba
+
+__all__ = ["is_skorch", "random_weight_net", "predict_proba_rows", "require_proba"]
+
+#: Rows scored per call; bounds memory for large pools (a CIFAR-sized pool
+#: is never copied whole just to score its unlabeled rows).
+CHUNK_ROWS = 8192
+
+
+def is_skorch(estimator):
+    """True for a skorch ``NeuralNet`` (checked without importing skorch eagerly)."""
+    try:
+        from skorch import NeuralNet
+    except ImportError:  # pragma: no cover - skorch is a dependency
+        return False
+    return isinstance(estimator, NeuralNet)
+
+
+def random_weight_net(net, seed):
+    """A clone of a skorch net, initialised with random weights from ``seed``, not trained.
+
+    This is how seed 000 scores the first pool: a freshly initialised network in
+    eval mode (skorch's ``predict_proba`` sets ``module.eval()``). The global torch
+    generator is left as it was.
+    """
+    net = clone(net)
+    with torch_seed(seed):
+        net.initialize()
+    return net
+
+
+def require_proba(estimator, who):
+    """Raise a clear error if ``estimator`` cannot give class probabilities now."""
+    if estimator is None:
+        raise ValueError(
+            f"{who} scores rows by the model's class probabilities: pass estimator= to fit "
+            "(inside ActiveLearner this happens for you)."
+        )
+    if not hasattr(estimator, "predict_proba"):
+        raise TypeError(
+            f"{who} needs predict_proba, which {type(estimator).__name__} does not have. "
+            "Use an estimator with predict_proba (e.g. LogisticRegression, a skorch NeuralNetClassifier), "
+            "wrap it in sklearn.calibration.CalibratedClassifierCV, or pick a strategy that needs no "
+            "probabilities (Random)."
+        )
+    if is_skorch(estimator):
+        if not getattr(estimator, "initialized_", False):
+            raise NotFittedError(f"{who} got a skorch net that is not initialized; call net.initialize() or fit it first.")
+        return
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"{who} needs predictions, but {type(estimator).__name__} is not fitted and a scikit-learn "
+            "estimator cannot be scored with random weights. Pick the first pool without a model: "
+            "ActiveLearner(..., initial_strategy=Random()) or strategy=RHC() / RLC(); "
+            "or start from labels you hold (fit(..., labeled_indices=..., labels=...))."
+        ) from exc
+
+
+def predict_proba_rows(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS):
+    """Class probabilities of ``X[rows]``, computed in chunks and validated.
+
+    Parameters
+    ----------
+    estimator : fitted classifier or initialized skorch net
+    X : array-like of shape (n_pool, ...)
+    rows : 1-D int array of pool indices
+    who : str
+        Named in error messages.
+
+    Returns
+    -------
+    proba : ndarray of shape (len(rows), n_classes), float64
+    """
+    require_proba(estimator, who)
+    rows = np.asarray(rows, dtype=np.intp)
+    parts = [
+        np.asarray(estimator.predict_proba(X[rows[start : start + chunk_rows]]), dtype=np.float64)
+        for start in range(0, len(rows), chunk_rows)
+    ]
+    if not parts:
+        return np.empty((0, 0))
+    return check_proba(np.concatenate(parts), estimator=estimator)

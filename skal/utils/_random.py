@@ -1,0 +1,98 @@
+"""Seeds: one root seed per ``fit``, derived seeds for every round and purpose.
+
+Every source of randomness in skal flows from a ``random_state`` through these
+helpers, so the same seed gives the same queries on CPU.
+"""
+
+from contextlib import contextmanager
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["as_generator", "root_seed", "derive_seed", "seed_params", "torch_seed"]
+
+_MAX_SEED = 2**32 - 1
+
+
+def as_generator(random_state):
+    """Turn ``None``, an int, a ``RandomState`` or a ``Generator`` into a Generator.
+
+    A ``RandomState`` is advanced by one draw, as sklearn does when it hands a
+    seed on to a sub-estimator.
+
+    Examples
+    --------
+    >>> as_generator(0).integers(10) == as_generator(0).integers(10)
+    np.True_
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or isinstance(random_state, Integral):
+        return np.random.default_rng(random_state)
+    return np.random.default_rng(check_random_state(random_state).randint(_MAX_SEED))
+
+
+def root_seed(random_state):
+    """An int seed for a whole run: the int itself, a draw from a generator, or fresh entropy."""
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    return int(as_generator(random_state).integers(_MAX_SEED))
+
+
+def derive_seed(seed, *keys):
+    """A seed for one purpose of one round, e.g. ``derive_seed(root, round_, "train")``.
+
+    Different keys give independent streams; the same keys give the same seed.
+
+    Examples
+    --------
+    >>> derive_seed(0, 1, "query") == derive_seed(0, 1, "query")
+    True
+    >>> derive_seed(0, 1, "query") == derive_seed(0, 2, "query")
+    False
+    """
+    words = [int(seed)]
+    for key in keys:
+        if isinstance(key, str):
+            words.extend(key.encode())
+        else:
+            words.append(int(key))
+    return int(np.random.SeedSequence(words).generate_state(1)[0])
+
+
+def seed_params(estimator, seed):
+    """Set every ``*random_state`` parameter that is still ``None`` to a derived int.
+
+    Parameters the user fixed are left alone. Works on nested estimators
+    (pipelines, composite strategies) through ``get_params(deep=True)``.
+    Returns the estimator, changed in place.
+    """
+    if not hasattr(estimator, "get_params"):
+        return estimator
+    params = estimator.get_params(deep=True)
+    unset = {
+        key: derive_seed(seed, key)
+        for key in sorted(params)
+        if (key == "random_state" or key.endswith("__random_state")) and params[key] is None
+    }
+    if unset:
+        estimator.set_params(**unset)
+    return estimator
+
+
+@contextmanager
+def torch_seed(seed):
+    """Run a block under ``torch.manual_seed(seed)`` and restore the global RNG after.
+
+    Weight initialisation, data-loader shuffling and dropout of a skorch net all
+    draw from torch's global generator; forking it keeps a user's own torch
+    random stream untouched by skal.
+    """
+    import torch
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        yield

@@ -1,0 +1,40 @@
+"""Selecting rows from scores: stable, unique, never mutating its input."""
+
+import numpy as np
+
+__all__ = ["top_k"]
+
+
+def top_k(scores, k, candidates=None):
+    """Indices of the ``k`` highest scores; ties go to the lower index.
+
+    Parameters
+    ----------
+    scores : 1-D array
+        Higher means picked first. NaN rows are never picked.
+    k : int
+    candidates : 1-D int array, optional
+        Restrict the choice to these indices.
+
+    Returns
+    -------
+    ndarray of int, shape (k,)
+        Unique indices ordered from the highest score down.
+
+    Examples
+    --------
+    >>> top_k(np.array([0.1, 0.9, 0.9, np.nan, 0.5]), 3).tolist()
+    [1, 2, 4]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if candidates is None:
+        candidates = np.flatnonzero(~np.isnan(scores))
+    else:
+        candidates = np.asarray(candidates, dtype=np.intp)
+        candidates = candidates[~np.isnan(scores[candidates])]
+    if k > len(candidates):
+        raise ValueError(f"cannot pick {k} rows from {len(candidates)} scored candidates.")
+    # Sort candidates by index first so that the stable sort sends ties to the lower index.
+    candidates = np.sort(candidates)
+    order = np.argsort(-scores[candidates], kind="stable")[:k]
+    return candidates[order]

@@ -1,0 +1,125 @@
+"""Validation helpers shared by the learner, the oracles and the strategies."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from ..exceptions import NotEnoughCandidatesError, OracleError, ProbabilityError
+
+__all__ = ["resolve_size", "check_labeled_mask", "check_n_query", "check_answers", "check_proba"]
+
+
+def resolve_size(size, n_pool, name):
+    """A count, or a fraction of the pool, as a count in ``[1, n_pool]``.
+
+    Examples
+    --------
+    >>> resolve_size(0.04, 50_000, "initial_size")
+    2000
+    >>> resolve_size(10, 100, "query_size")
+    10
+    """
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, Real):
+        raise TypeError(f"{name} must be an int (a count) or a float in (0, 1] (a fraction of the pool); got {size!r}.")
+    if isinstance(size, Integral):
+        count = int(size)
+        if count <= 0:
+            raise ValueError(f"{name} must be at least 1; got {size}. Pass a positive count or a fraction in (0, 1].")
+    else:
+        if not 0.0 < size <= 1.0:
+            raise ValueError(f"{name} as a fraction must lie in (0, 1]; got {size}. For a count pass an int.")
+        count = max(1, int(np.floor(size * n_pool)))
+    if count > n_pool:
+        raise ValueError(f"{name}={size} asks for {count} rows but the pool holds only {n_pool}; pass at most {n_pool}.")
+    return count
+
+
+def check_labeled_mask(labeled, n_pool):
+    """A boolean mask of length ``n_pool``; ``None`` means nothing is labeled."""
+    if labeled is None:
+        return np.zeros(n_pool, dtype=bool)
+    labeled = np.asarray(labeled)
+    if labeled.dtype != bool or labeled.shape != (n_pool,):
+        raise ValueError(
+            f"labeled must be a boolean mask of shape ({n_pool},), one entry per pool row; "
+            f"got dtype {labeled.dtype} and shape {labeled.shape}. "
+            "To pass row indices use `mask = np.zeros(len(X), bool); mask[indices] = True`."
+        )
+    return labeled.copy()
+
+
+def check_n_query(n, n_available):
+    """``n`` must be a positive int no larger than the number of candidates."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, Integral) or n <= 0:
+        raise ValueError(f"n must be a positive int; got {n!r}.")
+    if n > n_available:
+        raise NotEnoughCandidatesError(
+            f"asked for {n} rows but only {n_available} unlabeled candidates are left; "
+            f"query at most {n_available}."
+        )
+    return int(n)
+
+
+def _is_missing(values):
+    if values.dtype.kind in "fc":
+        return ~np.isfinite(values)
+    if values.dtype.kind == "O":
+        return np.array([v is None or (isinstance(v, float) and not np.isfinite(v)) for v in values], dtype=bool)
+    return np.zeros(values.shape, dtype=bool)
+
+
+def check_answers(labels, n_expected, classes=None):
+    """Validate an oracle's answer for a batch of ``n_expected`` rows.
+
+    Returns the labels as a 1-D array. Raises :class:`~skal.exceptions.OracleError`
+    for a wrong length, a missing label (None/NaN/inf) or a label outside ``classes``.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != n_expected:
+        raise OracleError(
+            f"the oracle returned {labels.shape} labels for a batch of {n_expected} rows; "
+            "it must return one label per queried row, in the order of the indices it was given."
+        )
+    missing = _is_missing(labels)
+    if missing.any():
+        where = np.flatnonzero(missing)[:5].tolist()
+        raise OracleError(
+            f"the oracle returned missing labels (None/NaN/inf) at batch positions {where}; "
+            "every queried row needs a label. Nothing from this batch was stored."
+        )
+    if classes is not None:
+        unknown = ~np.isin(labels, classes)
+        if unknown.any():
+            bad = np.unique(labels[unknown])[:5].tolist()
+            raise OracleError(
+                f"the oracle returned labels {bad} that are not among the known classes "
+                f"{np.asarray(classes).tolist()[:20]}; pass the full label space as "
+                "ActiveLearner(classes=...) or fix the oracle. Nothing from this batch was stored."
+            )
+        labels = labels.astype(np.asarray(classes).dtype, copy=False)
+    return labels
+
+
+def check_proba(proba, *, estimator=None, atol=1e-3):
+    """Rows of ``proba`` must be finite, in [0, 1] and sum to 1.
+
+    The error names the usual fix for a skorch net whose module returns logits.
+    """
+    proba = np.asarray(proba)
+    if proba.ndim != 2:
+        raise ProbabilityError(f"predict_proba must return a 2-D array (n_samples, n_classes); got shape {proba.shape}.")
+    if proba.size == 0:
+        return proba
+    finite = np.isfinite(proba).all()
+    in_range = finite and proba.min() >= -atol and proba.max() <= 1 + atol
+    sums_to_one = in_range and np.allclose(proba.sum(axis=1), 1.0, atol=atol)
+    if not sums_to_one:
+        name = type(estimator).__name__ if estimator is not None else "the estimator"
+        raise ProbabilityError(
+            f"{name}.predict_proba returned rows that are not probabilities "
+            "(values outside [0, 1], not finite, or rows not summing to 1). "
+            "For a skorch NeuralNetClassifier whose module returns logits, pass "
+            "criterion=torch.nn.CrossEntropyLoss (skorch then applies softmax in predict_proba), "
+            "or end the module with torch.nn.Softmax(dim=-1)."
+        )
+    return proba

@@ -1,0 +1,165 @@
+"""The public contract every skal query strategy passes.
+
+``check_query_strategy(strategy)`` runs each check in turn and raises an
+``AssertionError`` naming the first broken promise. ``parametrize_with_checks``
+turns the same checks into pytest cases, one per (strategy, check).
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+
+from ..exceptions import NotEnoughCandidatesError
+from ._random import seed_params
+
+__all__ = ["check_query_strategy", "make_pool", "parametrize_with_checks", "CHECKS"]
+
+
+def make_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, seed=0):
+    """A small random pool, its labeled mask and a model fitted on the labeled rows.
+
+    Features are continuous Gaussian blobs, so scores are tie-free almost surely.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_pool) % n_classes
+    X = rng.normal(size=(n_pool, n_features)) + y[:, None]
+    labeled = np.zeros(n_pool, dtype=bool)
+    labeled[rng.permutation(n_pool)[: max(n_classes, int(labeled_fraction * n_pool))]] = True
+    labeled[[np.flatnonzero(y == c)[0] for c in range(n_classes)]] = True
+    estimator = LogisticRegression(max_iter=500).fit(X[labeled], y[labeled])
+    return X, y, labeled, estimator
+
+
+def _fit(strategy, X, labeled, estimator, y):
+    return strategy.fit(X, labeled=labeled, estimator=estimator, y=y)
+
+
+def _seeded(strategy, seed=0):
+    return seed_params(clone(strategy), seed)
+
+
+def check_clone_and_params(strategy, pool):
+    """``clone`` and ``get_params``/``set_params`` round-trip; ``__init__`` only stores."""
+    cloned = clone(strategy)
+    assert type(cloned) is type(strategy)
+    params = strategy.get_params(deep=False)
+    assert set(cloned.get_params(deep=False)) == set(params)
+    cloned.set_params(**params)
+    fitted = [k for k in vars(clone(strategy)) if k.endswith("_") and not k.startswith("_")]
+    assert not fitted, f"__init__ set fitted attributes {fitted}"
+
+
+def check_query_contract(strategy, pool):
+    """Exactly ``n`` unique, in-range, unlabeled indices for several ``n``."""
+    X, y, labeled, estimator = pool
+    n_available = _fit(_seeded(strategy), X, labeled, estimator, y).n_available_
+    assert 0 < n_available <= int((~labeled).sum()), f"n_available_={n_available} is out of range"
+    for n in sorted({1, min(5, n_available), n_available}):
+        picked = _fit(_seeded(strategy), X, labeled, estimator, y).query(n)
+        assert picked.shape == (n,), f"query({n}) returned shape {picked.shape}"
+        assert picked.dtype.kind in "iu", f"query returned dtype {picked.dtype}"
+        assert len(np.unique(picked)) == n, f"query({n}) returned duplicates"
+        assert picked.min() >= 0 and picked.max() < len(X), "query returned an index outside the pool"
+        assert not labeled[picked].any(), "query returned a labeled row"
+
+
+def check_too_many(strategy, pool):
+    """Asking for more rows than are available raises ``NotEnoughCandidatesError``."""
+    X, y, labeled, estimator = pool
+    fitted = _fit(_seeded(strategy), X, labeled, estimator, y)
+    try:
+        fitted.query(fitted.n_available_ + 1)
+    except NotEnoughCandidatesError:
+        return
+    raise AssertionError("query(n) with n above the unlabeled count did not raise NotEnoughCandidatesError")
+
+
+def check_deterministic(strategy, pool):
+    """Same ``random_state`` → the same picks."""
+    X, y, labeled, estimator = pool
+    first = _fit(_seeded(strategy, 7), X, labeled, estimator, y).query(5)
+    second = _fit(_seeded(strategy, 7), X, labeled, estimator, y).query(5)
+    np.testing.assert_array_equal(first, second, err_msg="same random_state gave different picks")
+
+
+def check_no_mutation(strategy, pool):
+    """``fit`` and ``query`` leave the caller's pool and mask unchanged."""
+    X, y, labeled, estimator = pool
+    X_copy, labeled_copy = X.copy(), labeled.copy()
+    _fit(_seeded(strategy), X, labeled, estimator, y).query(3)
+    np.testing.assert_array_equal(X, X_copy, err_msg="strategy changed X")
+    np.testing.assert_array_equal(labeled, labeled_copy, err_msg="strategy changed the labeled mask")
+
+
+def check_permutation_equivariant(strategy, pool):
+    """Permuting the pool permutes the picks (only for ``_permutation_equivariant`` strategies)."""
+    if not _seeded(strategy)._permutation_equivariant:
+        return
+    X, y, labeled, estimator = pool
+    perm = np.random.default_rng(1).permutation(len(X))
+    direct = _fit(_seeded(strategy), X, labeled, estimator, y).query(5)
+    permuted = _fit(_seeded(strategy), X[perm], labeled[perm], estimator, y[perm]).query(5)
+    assert set(perm[permuted].tolist()) == set(direct.tolist()), "picks changed when the pool was permuted"
+
+
+def check_scores(strategy, pool):
+    """A strategy with ``scores_`` gives one per row, NaN exactly on labeled rows, picks the top."""
+    X, y, labeled, estimator = pool
+    fitted = _fit(_seeded(strategy), X, labeled, estimator, y)
+    try:
+        scores = np.asarray(fitted.scores_)
+    except AttributeError:
+        return
+    assert scores.shape == (len(X),), f"scores_ has shape {scores.shape}"
+    assert np.isnan(scores[labeled]).all(), "scores_ of labeled rows must be NaN"
+    if fitted._permutation_equivariant:
+        assert np.isfinite(scores[~labeled]).all(), "scores_ of unlabeled rows must be finite"
+        picked = fitted.query(3)
+        worst_picked = scores[picked].min()
+        others = np.delete(scores, picked)
+        assert not (others[np.isfinite(others)] > worst_picked).any(), "query skipped a higher score"
+
+
+CHECKS = (
+    check_clone_and_params,
+    check_query_contract,
+    check_too_many,
+    check_deterministic,
+    check_no_mutation,
+    check_permutation_equivariant,
+    check_scores,
+)
+
+
+def check_query_strategy(strategy, pool=None):
+    """Run every contract check on ``strategy``.
+
+    Parameters
+    ----------
+    strategy : QueryStrategy
+    pool : tuple (X, y, labeled, estimator), optional
+        Defaults to :func:`make_pool`.
+
+    Examples
+    --------
+    >>> from skal.strategies import Entropy
+    >>> check_query_strategy(Entropy())
+    """
+    pool = make_pool() if pool is None else pool
+    for check in CHECKS:
+        check(strategy, pool)
+
+
+def parametrize_with_checks(strategies):
+    """A pytest decorator: one test per (strategy, check), like sklearn's namesake.
+
+    Examples
+    --------
+    >>> from skal.strategies import Random
+    >>> deco = parametrize_with_checks([Random()])
+    """
+    import pytest
+
+    cases = [(s, c) for s in strategies for c in CHECKS]
+    ids = [f"{s!r}-{c.__name__}" for s, c in cases]
+    return pytest.mark.parametrize("strategy, check", cases, ids=ids)
