@@ -4,6 +4,7 @@ The learner reads labels only through an oracle, and only for rows it queried.
 """
 
 import numpy as np
+from sklearn.utils import column_or_1d
 
 from .utils._random import as_generator
 
@@ -140,10 +141,15 @@ def as_oracle(oracle, n_pool):
         found = CallableOracle(oracle)
     elif oracle is None:
         raise ValueError(
-            "fit needs an oracle: an array of labels (a simulation), a callable "
-            "fn(indices, X_rows) -> labels, or an skal.oracles.Oracle."
+            "ActiveLearner requires y to be passed, but the target y is None. y is the oracle: "
+            "an array of labels (a simulation), a callable fn(indices, X_rows) -> labels, "
+            "or an skal.oracles.Oracle."
         )
     else:
+        if not (hasattr(oracle, "__len__") and hasattr(oracle, "__getitem__")):
+            oracle = np.asarray(oracle)
+        if isinstance(oracle, np.ndarray) and oracle.ndim == 2 and oracle.shape[1] == 1:
+            oracle = column_or_1d(oracle, warn=True)
         found = SimulatedOracle(oracle)
     if isinstance(found, SimulatedOracle) and len(found) != n_pool:
         raise ValueError(

@@ -4,7 +4,7 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ..utils._estimator import predict_proba_rows
 from ..utils._selection import top_k
@@ -55,24 +55,25 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         """
         return bool(self._requires)
 
-    def fit(self, X, *, labeled=None, estimator=None, y=None):
+    def fit(self, X, y=None, *, labeled=None, estimator=None):
         """Look at the pool and the current model.
 
         Parameters
         ----------
         X : array-like of shape (n_pool, ...)
-            The whole pool, labeled rows included.
+            The whole pool, labeled rows included. NaN/inf are refused.
+        y : array of shape (n_pool,), optional
+            Labels; only the entries of labeled rows are meaningful.
         labeled : array of bool, shape (n_pool,), optional
             True for rows that already have a label. None means none has.
         estimator : fitted classifier or initialized skorch net, optional
             The current model; strategies that score by predictions need it.
-        y : array of shape (n_pool,), optional
-            Labels; only the entries of labeled rows are meaningful.
 
         Returns
         -------
         self
         """
+        X = validate_data(self, X, reset=True, allow_nd=True, dtype=None, ensure_all_finite=True)
         n_pool = _num_samples(X)
         labeled = check_labeled_mask(labeled, n_pool)
         self.n_pool_ = n_pool

@@ -1,7 +1,7 @@
 """Small helpers that turn an estimator and a pool into arrays strategies can score."""
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -55,6 +55,8 @@ def require_proba(estimator, who):
         if not getattr(estimator, "initialized_", False):
             raise NotFittedError(f"{who} got a skorch net that is not initialized; call net.initialize() or fit it first.")
         return
+    if not isinstance(estimator, BaseEstimator):
+        return  # a duck-typed model: trust its predict_proba
     try:
         check_is_fitted(estimator)
     except NotFittedError as exc:

@@ -38,6 +38,12 @@ def _seeded(strategy, seed=0):
     return seed_params(clone(strategy), seed)
 
 
+def _small_n(strategy, pool, n):
+    """``n``, or fewer when the pool has fewer candidates."""
+    X, y, labeled, estimator = pool
+    return min(n, _fit(_seeded(strategy), X, labeled, estimator, y).n_available_)
+
+
 def check_clone_and_params(strategy, pool):
     """``clone`` and ``get_params``/``set_params`` round-trip; ``__init__`` only stores."""
     cloned = clone(strategy)
@@ -77,8 +83,9 @@ def check_too_many(strategy, pool):
 def check_deterministic(strategy, pool):
     """Same ``random_state`` → the same picks."""
     X, y, labeled, estimator = pool
-    first = _fit(_seeded(strategy, 7), X, labeled, estimator, y).query(5)
-    second = _fit(_seeded(strategy, 7), X, labeled, estimator, y).query(5)
+    n = _small_n(strategy, pool, 5)
+    first = _fit(_seeded(strategy, 7), X, labeled, estimator, y).query(n)
+    second = _fit(_seeded(strategy, 7), X, labeled, estimator, y).query(n)
     np.testing.assert_array_equal(first, second, err_msg="same random_state gave different picks")
 
 
@@ -86,7 +93,7 @@ def check_no_mutation(strategy, pool):
     """``fit`` and ``query`` leave the caller's pool and mask unchanged."""
     X, y, labeled, estimator = pool
     X_copy, labeled_copy = X.copy(), labeled.copy()
-    _fit(_seeded(strategy), X, labeled, estimator, y).query(3)
+    _fit(_seeded(strategy), X, labeled, estimator, y).query(_small_n(strategy, pool, 3))
     np.testing.assert_array_equal(X, X_copy, err_msg="strategy changed X")
     np.testing.assert_array_equal(labeled, labeled_copy, err_msg="strategy changed the labeled mask")
 
@@ -97,8 +104,9 @@ def check_permutation_equivariant(strategy, pool):
         return
     X, y, labeled, estimator = pool
     perm = np.random.default_rng(1).permutation(len(X))
-    direct = _fit(_seeded(strategy), X, labeled, estimator, y).query(5)
-    permuted = _fit(_seeded(strategy), X[perm], labeled[perm], estimator, y[perm]).query(5)
+    n = _small_n(strategy, pool, 5)
+    direct = _fit(_seeded(strategy), X, labeled, estimator, y).query(n)
+    permuted = _fit(_seeded(strategy), X[perm], labeled[perm], estimator, y[perm]).query(n)
     assert set(perm[permuted].tolist()) == set(direct.tolist()), "picks changed when the pool was permuted"
 
 
@@ -114,7 +122,7 @@ def check_scores(strategy, pool):
     assert np.isnan(scores[labeled]).all(), "scores_ of labeled rows must be NaN"
     if fitted._permutation_equivariant:
         assert np.isfinite(scores[~labeled]).all(), "scores_ of unlabeled rows must be finite"
-        picked = fitted.query(3)
+        picked = fitted.query(min(3, fitted.n_available_))
         worst_picked = scores[picked].min()
         others = np.delete(scores, picked)
         assert not (others[np.isfinite(others)] > worst_picked).any(), "query skipped a higher score"

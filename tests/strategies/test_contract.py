@@ -1,0 +1,86 @@
+"""Every strategy passes the public contract, on fixed and on Hypothesis-generated pools."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+
+from skal.strategies import (
+    HC,
+    HCLC,
+    LC,
+    LCHC,
+    RHC,
+    RLC,
+    Entropy,
+    Margin,
+    Mix,
+    Random,
+    Schedule,
+    Subsample,
+)
+from skal.utils.estimator_checks import check_query_strategy, parametrize_with_checks
+
+ALL_STRATEGIES = [
+    Random(),
+    LC(),
+    HC(),
+    Margin(),
+    Entropy(),
+    HCLC(),
+    LCHC(),
+    RHC(),
+    RLC(),
+    Schedule(Random(), Margin()),
+    Mix([(HC(), 0.5), (LC(), 0.5)]),
+    Subsample(Entropy(), n_candidates=15),
+]
+
+
+@parametrize_with_checks(ALL_STRATEGIES)
+def test_contract(strategy, check, request):
+    from skal.utils.estimator_checks import make_pool
+
+    check(strategy, make_pool())
+
+
+@st.composite
+def pools(draw):
+    n_pool = draw(st.integers(8, 40))
+    n_classes = draw(st.integers(2, 4))
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_pool) % n_classes
+    X = rng.normal(size=(n_pool, 3)) + y[:, None]
+    labeled = rng.random(n_pool) < draw(st.floats(0.2, 0.8))
+    labeled[[np.flatnonzero(y == c)[0] for c in range(n_classes)]] = True
+    if labeled.all():
+        labeled[-1] = False
+    est = LogisticRegression(max_iter=200).fit(X[labeled], y[labeled])
+    return X, y, labeled, est
+
+
+@pytest.mark.parametrize("strategy", ALL_STRATEGIES, ids=repr)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pool=pools())
+def test_contract_on_random_pools(strategy, pool):
+    check_query_strategy(strategy, pool)
+
+
+def test_contract_catches_a_broken_strategy():
+    from skal.strategies import QueryStrategy
+
+    class Duplicates(QueryStrategy):
+        def _query(self, n):
+            return np.flatnonzero(~self.labeled_)[:1].repeat(n)
+
+    with pytest.raises(AssertionError, match="duplicates"):
+        check_query_strategy(Duplicates())
+
+    class PicksLabeled(QueryStrategy):
+        def _query(self, n):
+            return np.argsort(~self.labeled_, kind="stable")[:n]
+
+    with pytest.raises(AssertionError, match="labeled row"):
+        check_query_strategy(PicksLabeled())
