@@ -1,0 +1,139 @@
+"""scikit-learn conformance: estimator checks, clone, GridSearchCV, Pipeline, cross_val_score."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skal import ActiveLearner
+from skal.strategies import HC, HCLC, LC, LCHC, RHC, RLC, Entropy, Margin, Mix, Random, Schedule, Subsample
+
+#: Checks that call ``fit(X, y)`` alone. A strategy that scores by predictions
+#: needs ``estimator=`` at fit, so these cannot run on it; the skal contract
+#: (tests/strategies/test_contract.py) covers the same ground with a model.
+NEEDS_A_MODEL = {
+    name: "scores by predict_proba: needs fit(X, estimator=...); sklearn's check calls fit(X, y) alone"
+    for name in [
+        "check_dict_unchanged",
+        "check_dont_overwrite_parameters",
+        "check_estimators_dtypes",
+        "check_estimators_fit_returns_self",
+        "check_estimators_nan_inf",
+        "check_estimators_overwrite_params",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_fit2d_1feature",
+        "check_fit2d_1sample",
+        "check_fit2d_predict1d",
+        "check_fit_check_is_fitted",
+        "check_fit_idempotent",
+        "check_fit_score_takes_y",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_n_features_in",
+        "check_n_features_in_after_fitting",
+        "check_pipeline_consistency",
+        "check_positive_only_tag_during_fit",
+        "check_readonly_memmap_input",
+    ]
+}
+OBJECT_DTYPE = {
+    "check_dtype_object": "a strategy accepts any pool its estimator accepts; the estimator refuses strings, not the strategy"
+}
+
+
+def _expected_failures(estimator):
+    if isinstance(estimator, ActiveLearner):
+        return {}
+    if estimator.needs_estimator(None):
+        return {**NEEDS_A_MODEL, **OBJECT_DTYPE}
+    return OBJECT_DTYPE
+
+
+@parametrize_with_checks(
+    [
+        ActiveLearner(
+            LogisticRegression(),
+            Entropy(),
+            initial_strategy=Random(),
+            initial_size=0.3,
+            query_size=0.3,
+            random_state=0,
+        ),
+        Random(),
+        LC(),
+        HC(),
+        Margin(),
+        Entropy(),
+        HCLC(),
+        LCHC(),
+        RHC(),
+        RLC(),
+        Schedule(Random(), Entropy()),
+        Mix([(HC(), 0.5), (LC(), 0.5)]),
+        Subsample(Entropy()),
+    ],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:600], y[:600]
+
+
+def _learner(**kw):
+    params = dict(initial_size=40, query_size=40, n_rounds=2, random_state=0)
+    params.update(kw)
+    return ActiveLearner(LogisticRegression(max_iter=300), Entropy(), initial_strategy=Random(), **params)
+
+
+def test_grid_search_over_strategies(digits):
+    X, y = digits
+    grid = GridSearchCV(
+        ActiveLearner(
+            LogisticRegression(max_iter=300),
+            initial_strategy=Random(),
+            initial_size=40,
+            query_size=40,
+            n_rounds=2,
+            random_state=0,
+        ),
+        {"strategy": [Entropy(), Margin(), Random(random_state=0)]},
+        cv=3,
+    ).fit(X / 16, y)
+    assert len(grid.cv_results_["mean_test_score"]) == 3
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    assert grid.best_estimator_.history_[-1]["n_labeled"] == 120
+
+
+def test_pipeline_and_cross_val_score(digits):
+    X, y = digits
+    pipe = make_pipeline(StandardScaler(), _learner())
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.shape == (3,) and (scores > 0.5).all()
+    pipe.fit(X, y)
+    assert pipe.predict_proba(X[:5]).shape == (5, 10)
+
+
+def test_clone_keeps_params_and_drops_state(digits):
+    X, y = digits
+    learner = _learner().fit(X / 16, y)
+    twin = clone(learner)
+    assert twin.get_params()["initial_size"] == 40
+    assert not hasattr(twin, "history_") and not hasattr(twin, "estimator_")
+
+
+def test_set_params_routes_to_nested_estimators():
+    learner = _learner()
+    learner.set_params(estimator__C=0.1, strategy=Margin(), initial_strategy__random_state=3)
+    assert learner.estimator.C == 0.1 and isinstance(learner.strategy, Margin)
+    assert learner.initial_strategy.random_state == 3
