@@ -5,8 +5,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils import check_array
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import OracleError
@@ -360,8 +360,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if labeled.any():
             y_pool = np.empty(len(labeled), dtype=self.labels_.dtype)
             y_pool[self.labeled_indices_] = self.labels_
-        strategy.fit(self._X, labeled=labeled, estimator=model, y=y_pool)
-        indices = np.asarray(strategy.query(n))
+        # Scoring runs under its own torch seed: skorch's data loaders draw from the
+        # global generator even in eval mode, and MC-dropout strategies need a seed.
+        with torch_seed(derive_seed(self.seed_, self._round, "score")):
+            strategy.fit(self._X, labeled=labeled, estimator=model, y=y_pool)
+            indices = np.asarray(strategy.query(n))
         try:
             indices = self._check_indices(indices, len(labeled), labeled, "the strategy's query")
         except ValueError as exc:
@@ -396,7 +399,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._train(round_)
         record["train_seconds"] = time.perf_counter() - t0
         if eval_set is not None:
-            record["score"] = float(self.score(*eval_set))
+            with torch_seed(derive_seed(self.seed_, round_, "eval")):
+                record["score"] = float(self.score(*eval_set))
 
     # ------------------------------------------------------------- training
     def _prepared_clone(self):
@@ -426,10 +430,17 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 est.fit(X_l, self.labels_)
         except Exception as exc:
             if hasattr(exc, "add_note"):
+                n_classes = len(np.unique(self.labels_))
+                hint = (
+                    " The labeled set holds a single class: raise initial_size or pick the first pool "
+                    "with a strategy that spreads over the data."
+                    if n_classes < 2
+                    else ""
+                )
                 exc.add_note(
                     f"skal: training failed in round {round_} on {len(self.labels_)} labels "
-                    f"({len(np.unique(self.labels_))} classes); the labels are kept in "
-                    "learner.labeled_indices_ / learner.labels_ and can be passed back to fit()."
+                    f"({n_classes} classes); the labels are kept in learner.labeled_indices_ / "
+                    f"learner.labels_ and can be passed back to fit().{hint}"
                 )
             raise
         self.estimator_ = est

@@ -15,9 +15,7 @@ def curve_from_history(history, metric="score"):
     """
     rows = [(r["n_labeled"], r[metric]) for r in history if r.get(metric) is not None]
     if not rows:
-        raise ValueError(
-            f"history has no '{metric}' values; fit with eval_set=(X_val, y_val) to score each round."
-        )
+        raise ValueError(f"history has no '{metric}' values; fit with eval_set=(X_val, y_val) to score each round.")
     n, value = zip(*rows)
     return np.asarray(n), np.asarray(value, dtype=float)
 
@@ -58,7 +56,7 @@ def plot_learning_curve(curves, *, metric="score", ax=None, title=None):
         n = points[0][0]
         values = np.vstack([p[1] for p in points if len(p[1]) == len(n)])
         mean = values.mean(axis=0)
-        line, = ax.plot(n, mean, marker="o", label=name)
+        (line,) = ax.plot(n, mean, marker="o", label=name)
         if len(values) > 1:
             std = values.std(axis=0)
             ax.fill_between(n, mean - std, mean + std, color=line.get_color(), alpha=0.2)

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.svm import LinearSVC
 
 from skal import ActiveLearner, plot_learning_curve
-from skal.strategies import Entropy, LeastConfidence, Margin, Random, Subsample
+from skal.strategies import Entropy, LeastConfidence, Margin, Mix, Random, Subsample
 
 from .conftest import RecordingLabels, make_blobs_pool
 
@@ -182,7 +182,9 @@ def test_predict_proba_has_a_column_per_class_even_if_unseen(pool):
     np.testing.assert_allclose(proba.sum(axis=1), 1)
 
 
-@pytest.mark.parametrize("strategy", [Entropy(), Random(), LeastConfidence(), Margin()])
+@pytest.mark.parametrize(
+    "strategy", [Entropy(), Random(), LeastConfidence(), Margin(), Mix([(Random(), 1), (Entropy(), 1)])]
+)
 def test_same_seed_same_run_other_seed_other_run(pool, strategy):
     X, y = pool
     runs = [learner(strategy=strategy, n_rounds=3, random_state=s).fit(X, y) for s in (1, 1, 2)]
@@ -209,7 +211,9 @@ def test_labels_survive_a_training_failure(pool):
                 raise RuntimeError("out of memory")
             return super().fit(X, y)
 
-    al = ActiveLearner(FailsLater(), Entropy(), initial_strategy=Random(), initial_size=12, query_size=10, random_state=0)
+    al = ActiveLearner(
+        FailsLater(), Entropy(), initial_strategy=Random(), initial_size=12, query_size=10, random_state=0
+    )
     with pytest.raises(RuntimeError) as info:
         al.fit(X, y)
     assert len(al.labels_) == 22 and len(al.labeled_indices_) == 22
@@ -237,3 +241,11 @@ def test_plot_learning_curve(pool, tmp_path):
     assert (tmp_path / "curve.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="eval_set"):
         plot_learning_curve(learner(n_rounds=0).fit(X, y))
+
+
+def test_single_class_first_pool_error_says_what_to_do(pool):
+    X, y = pool
+    one_class = np.flatnonzero(y == 0)[:5]
+    with pytest.raises(ValueError) as info:
+        learner().fit(X, y, labeled_indices=one_class, labels=y[one_class])
+    assert "single class: raise initial_size" in "".join(info.value.__notes__)

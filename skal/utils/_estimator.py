@@ -53,7 +53,9 @@ def require_proba(estimator, who):
         )
     if is_skorch(estimator):
         if not getattr(estimator, "initialized_", False):
-            raise NotFittedError(f"{who} got a skorch net that is not initialized; call net.initialize() or fit it first.")
+            raise NotFittedError(
+                f"{who} got a skorch net that is not initialized; call net.initialize() or fit it first."
+            )
         return
     if not isinstance(estimator, BaseEstimator):
         return  # a duck-typed model: trust its predict_proba

@@ -63,24 +63,31 @@ def derive_seed(seed, *keys):
     return int(np.random.SeedSequence(words).generate_state(1)[0])
 
 
-def seed_params(estimator, seed):
-    """Set every ``*random_state`` parameter that is still ``None`` to a derived int.
+def seed_params(estimator, seed, _path="root"):
+    """Set every ``random_state`` parameter that is still ``None`` to a derived int.
 
-    Parameters the user fixed are left alone. Works on nested estimators
-    (pipelines, composite strategies) through ``get_params(deep=True)``.
-    Returns the estimator, changed in place.
+    Walks nested estimators, including those held in lists and tuples (a
+    ``Mix`` of strategies, a ``Pipeline``'s steps); each gets its own seed from
+    its path. Seeds the user fixed are left alone. Returns the estimator,
+    changed in place.
     """
     if not hasattr(estimator, "get_params"):
         return estimator
-    params = estimator.get_params(deep=True)
-    unset = {
-        key: derive_seed(seed, key)
-        for key in sorted(params)
-        if (key == "random_state" or key.endswith("__random_state")) and params[key] is None
-    }
-    if unset:
-        estimator.set_params(**unset)
+    for key, value in sorted(estimator.get_params(deep=False).items()):
+        path = f"{_path}__{key}"
+        if key == "random_state" and value is None:
+            estimator.set_params(random_state=derive_seed(seed, path))
+        else:
+            _seed_nested(value, seed, path)
     return estimator
+
+
+def _seed_nested(value, seed, path):
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        seed_params(value, seed, path)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _seed_nested(item, seed, f"{path}[{i}]")
 
 
 @contextmanager

@@ -30,7 +30,9 @@ def resolve_size(size, n_pool, name):
             raise ValueError(f"{name} as a fraction must lie in (0, 1]; got {size}. For a count pass an int.")
         count = max(1, int(np.floor(size * n_pool)))
     if count > n_pool:
-        raise ValueError(f"{name}={size} asks for {count} rows but the pool holds only {n_pool}; pass at most {n_pool}.")
+        raise ValueError(
+            f"{name}={size} asks for {count} rows but the pool holds only {n_pool}; pass at most {n_pool}."
+        )
     return count
 
 
@@ -54,8 +56,7 @@ def check_n_query(n, n_available):
         raise ValueError(f"n must be a positive int; got {n!r}.")
     if n > n_available:
         raise NotEnoughCandidatesError(
-            f"asked for {n} rows but only {n_available} unlabeled candidates are left; "
-            f"query at most {n_available}."
+            f"asked for {n} rows but only {n_available} unlabeled candidates are left; query at most {n_available}."
         )
     return int(n)
 
@@ -107,7 +108,9 @@ def check_proba(proba, *, estimator=None, atol=1e-3):
     """
     proba = np.asarray(proba)
     if proba.ndim != 2:
-        raise ProbabilityError(f"predict_proba must return a 2-D array (n_samples, n_classes); got shape {proba.shape}.")
+        raise ProbabilityError(
+            f"predict_proba must return a 2-D array (n_samples, n_classes); got shape {proba.shape}."
+        )
     if proba.size == 0:
         return proba
     finite = np.isfinite(proba).all()

@@ -1,0 +1,21 @@
+"""The README's Python examples run as written."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_blocks_run():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert len(blocks) >= 2
+    namespace = {}
+    exec(compile("\n".join(blocks), str(README), "exec"), namespace)
+    learner = namespace["learner"]
+    assert [r["n_labeled"] for r in learner.history_] == [30, 60, 90, 120, 150, 180]
+    assert learner.predict(namespace["X"][:5]).shape == (5,)
+
+
+def test_readme_opens_with_the_two_commands():
+    lines = [line for line in README.read_text().splitlines() if line.startswith("make ")]
+    assert lines[0].startswith("make demo") and lines[1].startswith("make test")
