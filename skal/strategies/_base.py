@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from ..utils._estimator import predict_proba_rows
+from ..utils._estimator import iter_proba
 from ..utils._selection import top_k
 from ..utils._validation import check_labeled_mask, check_n_query
 
@@ -141,5 +141,7 @@ class ProbaStrategy(ScoringStrategy):
         """Map probabilities ``(n, C)`` to scores ``(n,)``."""
 
     def _score(self, X, rows, estimator):
-        proba = predict_proba_rows(estimator, X, rows, who=type(self).__name__)
-        return self._score_proba(proba)
+        scores = np.empty(len(rows))
+        for positions, proba in iter_proba(estimator, X, rows, who=type(self).__name__):
+            scores[positions] = self._score_proba(proba)
+        return scores

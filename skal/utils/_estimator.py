@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._random import torch_seed
 from ._validation import check_proba
 
-__all__ = ["is_skorch", "random_weight_net", "predict_proba_rows", "require_proba"]
+__all__ = ["is_skorch", "random_weight_net", "iter_proba", "predict_proba_rows", "require_proba"]
 
 #: Rows scored per call; bounds memory for large pools (a CIFAR-sized pool
 #: is never copied whole just to score its unlabeled rows).
@@ -70,6 +70,20 @@ def require_proba(estimator, who):
         ) from exc
 
 
+def iter_proba(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS):
+    """Yield ``(positions, proba)`` for ``X[rows]`` one chunk at a time, validated.
+
+    ``positions`` is the slice of ``rows`` the chunk covers. Scoring chunk by
+    chunk keeps memory at ``chunk_rows x n_classes`` however large the pool.
+    """
+    require_proba(estimator, who)
+    rows = np.asarray(rows, dtype=np.intp)
+    for start in range(0, len(rows), chunk_rows):
+        positions = slice(start, min(start + chunk_rows, len(rows)))
+        proba = np.asarray(estimator.predict_proba(X[rows[positions]]), dtype=np.float64)
+        yield positions, check_proba(proba, estimator=estimator)
+
+
 def predict_proba_rows(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS):
     """Class probabilities of ``X[rows]``, computed in chunks and validated.
 
@@ -85,12 +99,5 @@ def predict_proba_rows(estimator, X, rows, *, who="this strategy", chunk_rows=CH
     -------
     proba : ndarray of shape (len(rows), n_classes), float64
     """
-    require_proba(estimator, who)
-    rows = np.asarray(rows, dtype=np.intp)
-    parts = [
-        np.asarray(estimator.predict_proba(X[rows[start : start + chunk_rows]]), dtype=np.float64)
-        for start in range(0, len(rows), chunk_rows)
-    ]
-    if not parts:
-        return np.empty((0, 0))
-    return check_proba(np.concatenate(parts), estimator=estimator)
+    parts = [proba for _, proba in iter_proba(estimator, X, rows, who=who, chunk_rows=chunk_rows)]
+    return np.concatenate(parts) if parts else np.empty((0, 0))
