@@ -5,6 +5,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.metrics import check_scoring
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -78,6 +79,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         The label space. None takes it from a skorch net's ``classes``, else from
         the oracle (``np.unique`` of a label array), else from the labels seen so
         far. A skorch net needs it before its first prediction.
+    scoring : None, str, callable, list or dict, default=None
+        How ``eval_set`` is scored each round, as in ``GridSearchCV``: None is
+        accuracy; a name (``"f1_macro"``) or scorer gives ``history_[k]["score"]``;
+        a list or dict of them also gives ``history_[k]["scores"]`` (a dict), with
+        ``"score"`` the first.
     random_state : None, int or RandomState, default=None
         Seeds everything: the first-pool net, each round's strategy (its
         ``random_state`` parameters left at None) and training (torch's global
@@ -138,6 +144,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         budget=None,
         warm_start=False,
         classes=None,
+        scoring=None,
         random_state=None,
         verbose=0,
     ):
@@ -150,6 +157,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.budget = budget
         self.warm_start = warm_start
         self.classes = classes
+        self.scoring = scoring
         self.random_state = random_state
         self.verbose = verbose
 
@@ -186,6 +194,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             self._check_first_pool(initial)
         if eval_set is not None and (not isinstance(eval_set, tuple) or len(eval_set) != 2):
             raise ValueError("eval_set must be a tuple (X_val, y_val).")
+        self._scorer()  # a bad scoring fails here, before any state changes
 
         # Everything is validated: from here on state changes.
         self._start(X_in, classes)
@@ -400,7 +409,16 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         record["train_seconds"] = time.perf_counter() - t0
         if eval_set is not None:
             with torch_seed(derive_seed(self.seed_, round_, "eval")):
-                record["score"] = float(self.score(*eval_set))
+                scores = self._scorer()(self, *eval_set)
+            if isinstance(scores, dict):
+                record["scores"] = {name: float(value) for name, value in scores.items()}
+                scores = next(iter(scores.values()))
+            record["score"] = float(scores)
+
+    def _scorer(self):
+        if self.scoring is None:
+            return lambda est, X, y: est.score(X, y)
+        return check_scoring(self, scoring=self.scoring)
 
     # ------------------------------------------------------------- training
     def _prepared_clone(self):

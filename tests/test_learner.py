@@ -249,3 +249,16 @@ def test_single_class_first_pool_error_says_what_to_do(pool):
     with pytest.raises(ValueError) as info:
         learner().fit(X, y, labeled_indices=one_class, labels=y[one_class])
     assert "single class: raise initial_size" in "".join(info.value.__notes__)
+
+
+def test_scoring_names_and_multimetric(pool):
+    X, y = pool
+    one = learner(n_rounds=1, scoring="f1_macro").fit(X, y, eval_set=(X, y))
+    from sklearn.metrics import f1_score
+
+    assert one.history_[-1]["score"] == pytest.approx(f1_score(y, one.predict(X), average="macro"))
+    many = learner(n_rounds=1, scoring={"acc": "accuracy", "f1": "f1_macro"}).fit(X, y, eval_set=(X, y))
+    record = many.history_[-1]
+    assert set(record["scores"]) == {"acc", "f1"} and record["score"] == record["scores"]["acc"]
+    with pytest.raises(ValueError):
+        learner(scoring="not_a_metric").fit(X, y, eval_set=(X, y))
