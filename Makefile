@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+DATA   ?= $(CURDIR)/.data
+SHARED ?= $(CURDIR)/../shared/datasets
+SUITES := $(wildcard benchmarks/suites/*.json)
+
+.PHONY: install demo test lint data bench bench-quick clean
 
 # torch 2.14.1 / torchvision 0.29.1 come from this machine's local wheel store
 # through pip (see README, "Dependencies"); installing them first keeps pip from
@@ -28,7 +32,21 @@ lint: install
 	$(BIN)/ruff check skal tests examples benchmarks
 	$(BIN)/ruff format --check skal tests examples benchmarks
 
-bench: install
+# Offline datasets into .data/ (see ../shared/datasets/README.md). Fashion-MNIST needs
+# Debian's dataset-fashion-mnist package; without it the suites list it as missing.
+data: install
+	mkdir -p $(DATA)
+	$(BIN)/python $(SHARED)/prepare.py --out $(DATA) mnist cifar10
+	if [ -d /usr/share/datasets/fashion-mnist ]; then $(BIN)/python $(SHARED)/prepare.py --out $(DATA) fashion-mnist; fi
+	cp $(SHARED)/tabular/*.csv $(DATA)/
+
+# Every suite in its quick mode: a smoke test (minutes); results go to the ignored benchmarks/output/.
+bench-quick: data
+	SKAL_DATA=$(DATA) $(BIN)/skal bench $(SUITES) --quick --out benchmarks/output --no-progress
+
+# The full suites (resumable: finished runs are skipped) and the stand-alone benchmarks.
+bench: data
+	SKAL_DATA=$(DATA) $(BIN)/skal bench $(SUITES) --out benchmarks/results
 	$(BIN)/python benchmarks/run_confidence_digits.py
 	$(BIN)/python benchmarks/query_speed_uncertainty.py
 

@@ -1,5 +1,5 @@
 """torch/skorch helpers: a model zoo for image benchmarks."""
 
-from .models import MODELS, CifarResNet18, DenseNet121, MobileNetV2, SmallCNN, VGG16
+from .models import MODELS, VGG16, CifarResNet18, DenseNet121, MobileNetV2, SmallCNN
 
 __all__ = ["MODELS", "SmallCNN", "CifarResNet18", "VGG16", "MobileNetV2", "DenseNet121"]

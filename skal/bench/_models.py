@@ -1,0 +1,65 @@
+"""Model specs for benchmarks: skorch nets from the zoo, or scikit-learn classifiers."""
+
+import torch
+from skorch import NeuralNetClassifier
+
+__all__ = ["build_model"]
+
+
+class MLP(torch.nn.Module):
+    def __init__(self, n_in=64, n_hidden=128, n_classes=10):
+        super().__init__()
+        self.hidden = torch.nn.Sequential(torch.nn.Linear(n_in, n_hidden), torch.nn.ReLU())
+        self.classifier = torch.nn.Linear(n_hidden, n_classes)
+
+    def forward(self, x):
+        return self.classifier(self.hidden(x.flatten(1)))
+
+
+def _sklearn(name, params):
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    makers = {
+        "logreg": lambda: LogisticRegression(max_iter=500),
+        "random_forest": lambda: RandomForestClassifier(n_estimators=100, n_jobs=1),
+        "hist_gb": lambda: HistGradientBoostingClassifier(),
+    }
+    return makers[name]().set_params(**params)
+
+
+def build_model(spec, data):
+    """An estimator for ``data`` (from :func:`prepare_data`) from a model spec.
+
+    ``spec``: ``{"name": "small_cnn" | "resnet18" | "vgg16" | "mobilenet_v2" | "densenet121" | "mlp"
+    | "logreg" | "random_forest" | "hist_gb", "epochs", "lr", "batch_size", "optimizer": "adam" | "sgd",
+    "params": {...}}``.
+    """
+    from ..nn import MODELS
+
+    name = spec["name"]
+    n_classes = len(data.classes)
+    if name in ("logreg", "random_forest", "hist_gb"):
+        return _sklearn(name, spec.get("params", {}))
+    shape = data.X_pool.shape[1:]
+    if name == "mlp":
+        module, module_params = MLP, {"n_in": int(torch.tensor(shape).prod()), "n_classes": n_classes}
+    else:
+        module, module_params = MODELS[name], {"n_classes": n_classes, "in_channels": shape[0]}
+        if name == "small_cnn":
+            module_params["image_size"] = shape[-1]
+    sgd = spec.get("optimizer", "adam") == "sgd"
+    return NeuralNetClassifier(
+        module,
+        **{f"module__{k}": v for k, v in module_params.items()},
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.SGD if sgd else torch.optim.Adam,
+        **({"optimizer__momentum": 0.9, "optimizer__weight_decay": 5e-4} if sgd else {}),
+        lr=spec.get("lr", 1e-3),
+        max_epochs=spec.get("epochs", 10),
+        batch_size=spec.get("batch_size", 64),
+        train_split=None,
+        device="cuda" if torch.cuda.is_available() else "cpu",
+        verbose=0,
+        **spec.get("params", {}),
+    )

@@ -1,0 +1,158 @@
+"""Aggregate benchmark records: mean ± std per round, area under the curve, labels to reach Random."""
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["summarize", "write_report", "read_records"]
+
+
+def read_records(path):
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def _aulc(n, acc):
+    """Area under the learning curve, normalised by the label range (a mean accuracy)."""
+    n, acc = np.asarray(n, float), np.asarray(acc, float)
+    if len(n) < 2:
+        return float(acc.mean())
+    return float(np.sum((acc[1:] + acc[:-1]) / 2 * np.diff(n)) / (n[-1] - n[0]))
+
+
+def summarize(records):
+    """Per dataset and strategy: the curve's mean/std per round and per-seed AULC.
+
+    Returns ``{dataset: {"model", "strategies": {name: {...}}, "missing", "missing_dataset", "candidate_seconds"}}``.
+    """
+    out = defaultdict(lambda: {"strategies": {}, "missing": [], "missing_dataset": None, "candidate": []})
+    runs = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        ds = out[r["dataset"]]
+        ds.setdefault("model", r.get("model"))
+        if r["kind"] == "round":
+            runs[(r["dataset"], r["strategy"])][r["seed"]].append(r)
+        elif r["kind"] == "missing_strategy":
+            ds["missing"].append(r["strategy"])
+        elif r["kind"] == "missing_dataset":
+            ds["missing_dataset"] = r["message"]
+        elif r["kind"] == "candidate":
+            ds["candidate"].append(r)
+    for (dataset, strategy), seeds in runs.items():
+        curves = [sorted(rs, key=lambda r: r["round"]) for rs in seeds.values()]
+        length = min(len(c) for c in curves)
+        n = np.array([r["n_labeled"] for r in curves[0][:length]])
+        acc = np.array([[r["accuracy"] for r in c[:length]] for c in curves])
+        f1 = np.array([[r["macro_f1"] for r in c[:length]] for c in curves])
+        query = np.array([[r["query_seconds"] for r in c[:length]] for c in curves])
+        out[dataset]["strategies"][strategy] = {
+            "n_labeled": n,
+            "acc_mean": acc.mean(0),
+            "acc_std": acc.std(0),
+            "f1_mean": f1.mean(0),
+            "aulc": np.array([_aulc(n, a) for a in acc]),
+            "query_seconds": query.mean(),
+            "n_seeds": len(curves),
+        }
+    for ds in out.values():
+        strategies = ds["strategies"]
+        if "Random" in strategies:
+            target = strategies["Random"]["acc_mean"][-1]
+            for s in strategies.values():
+                reached = np.flatnonzero(s["acc_mean"] >= target)
+                s["labels_to_random_final"] = int(s["n_labeled"][reached[0]]) if len(reached) else None
+    return dict(out)
+
+
+def _pct(m, s):
+    return f"{100 * m:.1f} ± {100 * s:.1f}"
+
+
+def write_report(results_path, title=None):
+    """Write ``report.md`` and one PNG per dataset next to ``results.jsonl``; return the markdown."""
+    results_path = Path(results_path)
+    summary = summarize(read_records(results_path))
+    lines = [f"# {title or results_path.parent.name}", ""]
+    for dataset, ds in summary.items():
+        lines += [f"## {dataset} — model `{ds.get('model')}`", ""]
+        if ds["missing_dataset"]:
+            lines += [f"Skipped: {ds['missing_dataset']}", ""]
+            continue
+        strategies = ds["strategies"]
+        if strategies:
+            names = list(strategies)
+            first = strategies[names[0]]
+            seeds = max(s["n_seeds"] for s in strategies.values())
+            lines += [f"Test accuracy (%), mean ± std over {seeds} seeds.", ""]
+            lines += ["| labels | " + " | ".join(names) + " |", "|---:|" + "---:|" * len(names)]
+            for k, n in enumerate(first["n_labeled"]):
+                cells = [
+                    _pct(s["acc_mean"][k], s["acc_std"][k]) if k < len(s["acc_mean"]) else ""
+                    for s in strategies.values()
+                ]
+                lines.append(f"| {n} | " + " | ".join(cells) + " |")
+            lines.append(
+                "| **AULC** | "
+                + " | ".join(_pct(s["aulc"].mean(), s["aulc"].std()) for s in strategies.values())
+                + " |"
+            )
+            lines.append(
+                "| final macro-F1 | " + " | ".join(f"{100 * s['f1_mean'][-1]:.1f}" for s in strategies.values()) + " |"
+            )
+            if "Random" in strategies:
+                cells = [str(s["labels_to_random_final"] or "not reached") for s in strategies.values()]
+                lines.append("| labels to reach Random's final accuracy | " + " | ".join(cells) + " |")
+            lines.append(
+                "| query seconds per round | "
+                + " | ".join(f"{s['query_seconds']:.2f}" for s in strategies.values())
+                + " |"
+            )
+            lines.append("")
+            _plot(dataset, strategies, results_path.parent)
+            lines += [f"![{dataset}]({_png_name(dataset)})", ""]
+        if ds["candidate"]:
+            secs = np.array([c["seconds"] for c in ds["candidate"]])
+            lines += [
+                f"Time saved by a random-weight first pool: training one candidate model on a random initial pool of "
+                f"{ds['candidate'][0]['n']} rows takes {secs.mean():.1f} ± {secs.std():.1f} s here; "
+                "HC/LC-first schedules skip it.",
+                "",
+            ]
+        if ds["missing"]:
+            lines += [
+                "Missing in skal when this ran (listed, not faked): " + ", ".join(sorted(set(ds["missing"]))) + ".",
+                "",
+            ]
+    text = "\n".join(lines)
+    (results_path.parent / "report.md").write_text(text)
+    return text
+
+
+def _png_name(dataset):
+    return "curve_" + "".join(ch if ch.isalnum() else "_" for ch in dataset).strip("_") + ".png"
+
+
+def _plot(dataset, strategies, folder):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, s in strategies.items():
+        (line,) = ax.plot(s["n_labeled"], 100 * s["acc_mean"], marker="o", ms=3, label=name)
+        ax.fill_between(
+            s["n_labeled"],
+            100 * (s["acc_mean"] - s["acc_std"]),
+            100 * (s["acc_mean"] + s["acc_std"]),
+            color=line.get_color(),
+            alpha=0.15,
+        )
+    ax.set_xlabel("labels")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(dataset)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.savefig(folder / _png_name(dataset), dpi=110, bbox_inches="tight")
+    plt.close(fig)

@@ -1,0 +1,242 @@
+"""Run a benchmark suite: datasets × strategies × seeds → JSON lines, resumable."""
+
+import copy
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+
+from .. import strategies as skal_strategies
+from .._learner import ActiveLearner
+from ..datasets import DatasetNotFoundError
+from ..strategies import ScoringStrategy, Subsample
+from ..utils._estimator import is_skorch
+from ..utils._random import derive_seed, torch_seed
+from ._data import prepare_data, variant_name
+from ._models import build_model
+
+__all__ = ["load_config", "run_suite", "resolve_strategy"]
+
+SCORING = {"accuracy": "accuracy", "macro_f1": "f1_macro"}
+
+
+def load_config(path_or_dict, quick=False):
+    """A suite config (JSON file or dict), with its ``quick`` overrides applied when ``quick``.
+
+    ``quick`` may hold top-level keys (replacing those of the suite) and
+    ``dataset`` / ``model`` dicts merged into every dataset and model spec.
+    """
+    cfg = json.loads(Path(path_or_dict).read_text()) if not isinstance(path_or_dict, dict) else path_or_dict
+    cfg = copy.deepcopy(cfg)
+    overrides = cfg.pop("quick", {})
+    if quick:
+        ds_over, model_over = overrides.pop("dataset", {}), overrides.pop("model", {})
+        cfg.update(overrides)
+        cfg["datasets"] = [{**d, **ds_over} for d in cfg["datasets"]]
+        cfg["model"] = {**cfg["model"], **model_over}
+        for d in cfg["datasets"]:
+            if "model" in d:
+                d["model"] = {**d["model"], **model_over}
+        cfg["name"] = cfg["name"] + "-quick"
+    return cfg
+
+
+def resolve_strategy(name, n_candidates=None):
+    """A strategy instance from its name in ``skal.strategies``; None if skal has no such strategy yet."""
+    cls = getattr(skal_strategies, name, None)
+    if cls is None or not isinstance(cls, type):
+        return None
+    strategy = cls()
+    if n_candidates and isinstance(strategy, ScoringStrategy):
+        strategy = Subsample(strategy, n_candidates=n_candidates)
+    return strategy
+
+
+class _Results:
+    """Append-only JSON lines; a run counts as done once its ``run`` record is written."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.records = []
+        if self.path.exists():
+            self.records = [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+        done = {self.key(r) for r in self.records if r["kind"] in ("run", "candidate", "missing_strategy")}
+        # drop rounds of runs that did not finish (a crash mid-run): they are re-run whole
+        self.records = [r for r in self.records if r["kind"] != "round" or self.key(r) in done]
+        self.done = done
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
+
+    @staticmethod
+    def key(r):
+        return (
+            r["kind"] if r["kind"] in ("candidate", "missing_strategy") else "run",
+            r.get("dataset"),
+            r.get("strategy"),
+            r.get("seed"),
+        )
+
+    def write(self, *records):
+        with open(self.path, "a") as f:
+            for r in records:
+                f.write(json.dumps(r) + "\n")
+        self.records.extend(records)
+        self.done.update(self.key(r) for r in records if r["kind"] in ("run", "candidate", "missing_strategy"))
+
+
+def _run_al(cfg, data, model, name, strategy, seed, base):
+    initial = cfg.get("initial_strategy")
+    learner = ActiveLearner(
+        model,
+        strategy,
+        initial_strategy=resolve_strategy(initial) if initial else None,
+        initial_size=cfg["initial_size"],
+        query_size=cfg["query_size"],
+        n_rounds=cfg["n_rounds"],
+        classes=data.classes,
+        scoring=SCORING,
+        random_state=seed,
+    )
+    t0 = time.perf_counter()
+    learner.fit(data.X_pool, data.y_pool, eval_set=(data.X_test, data.y_test))
+    seconds = time.perf_counter() - t0
+    rounds = [
+        {
+            **base,
+            "kind": "round",
+            "strategy": name,
+            "seed": seed,
+            "round": r["round"],
+            "n_labeled": r["n_labeled"],
+            "accuracy": r["scores"]["accuracy"],
+            "macro_f1": r["scores"]["macro_f1"],
+            "train_seconds": r["train_seconds"],
+            "query_seconds": r["query_seconds"],
+            "strategy_used": r["strategy"],
+        }
+        for r in learner.history_
+    ]
+    return rounds + [{**base, "kind": "run", "strategy": name, "seed": seed, "seconds": seconds}]
+
+
+def _fit_on(model, n_classes, X, y_codes, seed):
+    """A fresh clone trained on ``(X, y_codes)``, seeded like the learner trains."""
+    est = clone(model)
+    if is_skorch(est):
+        est.set_params(classes=np.arange(n_classes))
+        with torch_seed(seed):
+            return est.fit(X, y_codes.astype(np.int64))
+    return est.fit(X, y_codes)
+
+
+def _candidate(cfg, data, model, seed, base):
+    """Seconds to train one model on a random initial pool: what a random-weight first pool saves."""
+    rng = np.random.default_rng(derive_seed(seed, "candidate"))
+    n = cfg["initial_size"] if isinstance(cfg["initial_size"], int) else int(cfg["initial_size"] * len(data.y_pool))
+    rows = rng.permutation(len(data.y_pool))[:n]
+    codes = np.searchsorted(data.classes, data.y_pool[rows])
+    t0 = time.perf_counter()
+    _fit_on(model, len(data.classes), data.X_pool[rows], codes, derive_seed(seed, "train"))
+    return {**base, "kind": "candidate", "seed": seed, "n": int(n), "seconds": time.perf_counter() - t0}
+
+
+def _stratified(cfg, data, model, seed, base, budgets):
+    """The oracle baseline of seed 003: a class-proportional random sample of each budget, trained from scratch."""
+    out = []
+    y_codes = np.searchsorted(data.classes, data.y_pool)
+    for k, n in enumerate(budgets):
+        try:
+            rows, _ = train_test_split(
+                np.arange(len(y_codes)), train_size=n, stratify=y_codes, random_state=derive_seed(seed, n)
+            )
+        except ValueError:  # a class too small to stratify at this budget
+            rows = np.random.default_rng(derive_seed(seed, n)).permutation(len(y_codes))[:n]
+        t0 = time.perf_counter()
+        fitted = _fit_on(model, len(data.classes), data.X_pool[rows], y_codes[rows], derive_seed(seed, k, "train"))
+        train_s = time.perf_counter() - t0
+        proba = np.zeros((len(data.X_test), len(data.classes)))
+        proba[:, fitted.classes_ if not is_skorch(fitted) else slice(None)] = fitted.predict_proba(data.X_test)
+        pred = data.classes[proba.argmax(axis=1)]
+        out.append(
+            {
+                **base,
+                "kind": "round",
+                "strategy": "Stratified (oracle)",
+                "seed": seed,
+                "round": k,
+                "n_labeled": int(n),
+                "accuracy": accuracy_score(data.y_test, pred),
+                "macro_f1": f1_score(data.y_test, pred, average="macro"),
+                "train_seconds": train_s,
+                "query_seconds": 0.0,
+                "strategy_used": "stratified sample (uses true labels)",
+            }
+        )
+    return out + [{**base, "kind": "run", "strategy": "Stratified (oracle)", "seed": seed, "seconds": None}]
+
+
+def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=None, progress=True):
+    """Run a suite; finished runs found in ``out_dir/<name>/results.jsonl`` are skipped.
+
+    Returns the path of the results file.
+    """
+    from tqdm.auto import tqdm
+
+    cfg = load_config(config, quick)
+    results = _Results(Path(out_dir) / cfg["name"] / "results.jsonl")
+    plan = [
+        (d, s, seed)
+        for d in cfg["datasets"]
+        for s in cfg["strategies"] + cfg.get("baselines", [])
+        for seed in cfg["seeds"]
+    ]
+    bar = tqdm(total=len(plan), desc=cfg["name"], unit="run", disable=not progress)
+    for spec in cfg["datasets"]:
+        model_spec = spec.get("model", cfg["model"])
+        base = {"suite": cfg["name"], "dataset": variant_name(spec), "model": model_spec["name"]}
+        todo = [(s, seed) for s in cfg["strategies"] + cfg.get("baselines", []) for seed in cfg["seeds"]]
+        if all(results.key({**base, "kind": "run", "strategy": s, "seed": seed}) in results.done for s, seed in todo):
+            bar.update(len(todo))
+            continue
+        try:
+            data = prepare_data(spec, data_home)
+        except DatasetNotFoundError as exc:
+            results.write({**base, "kind": "missing_dataset", "message": str(exc)})
+            bar.update(len(todo))
+            continue
+        model = build_model(model_spec, data)
+        if cfg.get("time_candidate"):
+            for seed in cfg["seeds"]:
+                if results.key({**base, "kind": "candidate", "seed": seed}) not in results.done:
+                    results.write(_candidate(cfg, data, model, seed, base))
+        budgets = None
+        for name in cfg["strategies"] + cfg.get("baselines", []):
+            for seed in cfg["seeds"]:
+                bar.update(1)
+                if results.key({**base, "kind": "run", "strategy": name, "seed": seed}) in results.done:
+                    continue
+                if name == "stratified":
+                    budgets = budgets or _budgets(results, base)
+                    results.write(*_stratified(cfg, data, model, seed, base, budgets))
+                    continue
+                strategy = resolve_strategy(name, cfg.get("n_candidates"))
+                if strategy is None:
+                    if results.key({**base, "kind": "missing_strategy", "strategy": name}) not in results.done:
+                        results.write({**base, "kind": "missing_strategy", "strategy": name, "seed": None})
+                    continue
+                bar.set_postfix(dataset=base["dataset"], strategy=name, seed=seed)
+                results.write(*_run_al(cfg, data, model, name, strategy, seed, base))
+    bar.close()
+    return results.path
+
+
+def _budgets(results, base):
+    rounds = [r for r in results.records if r["kind"] == "round" and r["dataset"] == base["dataset"]]
+    if not rounds:
+        raise ValueError("the stratified baseline needs an active-learning run first, to copy its budgets.")
+    first = rounds[0]
+    return [r["n_labeled"] for r in rounds if r["strategy"] == first["strategy"] and r["seed"] == first["seed"]]
