@@ -56,6 +56,9 @@ def summarize(records):
             "n_seeds": len(curves),
         }
     for ds in out.values():
+        # Random first, oracle baselines last, the rest in the order they ran
+        order = sorted(ds["strategies"], key=lambda name: (name != "Random", "(oracle)" in name))
+        ds["strategies"] = {name: ds["strategies"][name] for name in order}
         strategies = ds["strategies"]
         if "Random" in strategies:
             target = strategies["Random"]["acc_mean"][-1]

@@ -22,6 +22,7 @@ from ._models import build_model
 __all__ = ["load_config", "run_suite", "resolve_strategy"]
 
 SCORING = {"accuracy": "accuracy", "macro_f1": "f1_macro"}
+BASELINES = {"stratified": "Stratified (oracle)"}
 
 
 def load_config(path_or_dict, quick=False):
@@ -165,7 +166,7 @@ def _stratified(cfg, data, model, seed, base, budgets):
             {
                 **base,
                 "kind": "round",
-                "strategy": "Stratified (oracle)",
+                "strategy": BASELINES["stratified"],
                 "seed": seed,
                 "round": k,
                 "n_labeled": int(n),
@@ -176,7 +177,7 @@ def _stratified(cfg, data, model, seed, base, budgets):
                 "strategy_used": "stratified sample (uses true labels)",
             }
         )
-    return out + [{**base, "kind": "run", "strategy": "Stratified (oracle)", "seed": seed, "seconds": None}]
+    return out + [{**base, "kind": "run", "strategy": BASELINES["stratified"], "seed": seed, "seconds": None}]
 
 
 def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=None, progress=True):
@@ -199,7 +200,10 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
         model_spec = spec.get("model", cfg["model"])
         base = {"suite": cfg["name"], "dataset": variant_name(spec), "model": model_spec["name"]}
         todo = [(s, seed) for s in cfg["strategies"] + cfg.get("baselines", []) for seed in cfg["seeds"]]
-        if all(results.key({**base, "kind": "run", "strategy": s, "seed": seed}) in results.done for s, seed in todo):
+        if all(
+            results.key({**base, "kind": "run", "strategy": BASELINES.get(s, s), "seed": seed}) in results.done
+            for s, seed in todo
+        ):
             bar.update(len(todo))
             continue
         try:
@@ -217,7 +221,10 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
         for name in cfg["strategies"] + cfg.get("baselines", []):
             for seed in cfg["seeds"]:
                 bar.update(1)
-                if results.key({**base, "kind": "run", "strategy": name, "seed": seed}) in results.done:
+                if (
+                    results.key({**base, "kind": "run", "strategy": BASELINES.get(name, name), "seed": seed})
+                    in results.done
+                ):
                     continue
                 if name == "stratified":
                     budgets = budgets or _budgets(results, base)
