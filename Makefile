@@ -8,7 +8,7 @@ DATA   ?= $(CURDIR)/.data
 SHARED ?= $(CURDIR)/../shared/datasets
 SUITES := $(wildcard benchmarks/suites/*.json)
 
-.PHONY: install demo test lint data bench bench-quick clean
+.PHONY: install demo test lint data bench bench-quick peers-venv bench-peers clean
 
 # torch 2.14.1 / torchvision 0.29.1 come from this machine's local wheel store
 # through pip (see README, "Dependencies"); installing them first keeps pip from
@@ -49,6 +49,19 @@ bench: data
 	SKAL_DATA=$(DATA) $(BIN)/skal bench $(SUITES) --out benchmarks/results
 	$(BIN)/python benchmarks/run_confidence_digits.py
 	$(BIN)/python benchmarks/query_speed_uncertainty.py
+
+# Peers for side-by-side benchmarks live in their own venv, never as skal dependencies.
+peers-venv: .venv-peers/.installed
+.venv-peers/.installed: pyproject.toml
+	$(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/pip install --quiet --upgrade pip
+	.venv-peers/bin/pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
+	.venv-peers/bin/pip install --quiet scikit-activeml baal modAL-python tqdm matplotlib
+	.venv-peers/bin/pip install --quiet -e . --no-deps
+	touch $@
+
+bench-peers: data peers-venv
+	SKAL_DATA=$(DATA) .venv-peers/bin/python benchmarks/peers_side_by_side.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

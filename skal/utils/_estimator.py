@@ -1,5 +1,7 @@
 """Small helpers that turn an estimator and a pool into arrays strategies can score."""
 
+import sys
+
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
@@ -16,12 +18,13 @@ CHUNK_ROWS = 8192
 
 
 def is_skorch(estimator):
-    """True for a skorch ``NeuralNet`` (checked without importing skorch eagerly)."""
-    try:
-        from skorch import NeuralNet
-    except ImportError:  # pragma: no cover - skorch is a dependency
-        return False
-    return isinstance(estimator, NeuralNet)
+    """True for a skorch ``NeuralNet``.
+
+    If skorch was never imported, no object can be a skorch net: checking
+    ``sys.modules`` first spares scikit-learn-only users the torch import.
+    """
+    skorch = sys.modules.get("skorch")
+    return skorch is not None and isinstance(estimator, skorch.NeuralNet)
 
 
 def random_weight_net(net, seed):

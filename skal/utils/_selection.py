@@ -34,7 +34,16 @@ def top_k(scores, k, candidates=None):
         candidates = candidates[~np.isnan(scores[candidates])]
     if k > len(candidates):
         raise ValueError(f"cannot pick {k} rows from {len(candidates)} scored candidates.")
-    # Sort candidates by index first so that the stable sort sends ties to the lower index.
     candidates = np.sort(candidates)
-    order = np.argsort(-scores[candidates], kind="stable")[:k]
-    return candidates[order]
+    values = scores[candidates]
+    if 0 < k < len(candidates) // 4:
+        # O(n): keep everything above the k-th largest value, then the lowest-index ties at it.
+        kth = -np.partition(-values, k - 1)[k - 1]
+        above = np.flatnonzero(values > kth)
+        at = np.flatnonzero(values == kth)[: k - len(above)]
+        keep = np.concatenate([above, at])
+        candidates, values = candidates[keep], values[keep]
+        order = np.lexsort((candidates, -values))
+        return candidates[order]
+    # candidates are sorted by index, so the stable sort sends ties to the lower index
+    return candidates[np.argsort(-values, kind="stable")[:k]]

@@ -26,3 +26,11 @@ def test_top_k_properties(scores, data):
 def test_candidates_restrict_the_choice():
     scores = np.array([9.0, 1.0, 5.0, 7.0])
     assert top_k(scores, 2, candidates=[1, 2]).tolist() == [2, 1]
+
+
+@given(st.lists(st.integers(0, 3), min_size=8, max_size=200), st.integers(1, 5))
+def test_top_k_heavy_ties_small_k(values, k):
+    # small k takes the partition path; ties at the threshold still go to the lowest indices
+    scores = np.asarray(values, dtype=float)
+    reference = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:k]
+    assert top_k(scores, k).tolist() == reference
