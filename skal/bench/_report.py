@@ -46,6 +46,7 @@ def summarize(records):
         acc = np.array([[r["accuracy"] for r in c[:length]] for c in curves])
         f1 = np.array([[r["macro_f1"] for r in c[:length]] for c in curves])
         query = np.array([[r["query_seconds"] for r in c[:length]] for c in curves])
+        first_used = curves[0][0].get("strategy_used", "").split("->")[-1]
         out[dataset]["strategies"][strategy] = {
             "n_labeled": n,
             "acc_mean": acc.mean(0),
@@ -54,6 +55,8 @@ def summarize(records):
             "aulc": np.array([_aulc(n, a) for a in acc]),
             "query_seconds": query.mean(),
             "n_seeds": len(curves),
+            # round 0 picked by predictions: a random-weight net scored the pool, no candidate model was trained
+            "random_weight_start": any(k in first_used for k in ("Confidence", "Margin", "Entropy")),
         }
     for ds in out.values():
         # Random first, oracle baselines last, the rest in the order they ran
@@ -111,6 +114,10 @@ def write_report(results_path, title=None):
                 + " | ".join(f"{s['query_seconds']:.2f}" for s in strategies.values())
                 + " |"
             )
+            if ds["candidate"]:
+                saved = np.mean([c["seconds"] for c in ds["candidate"]])
+                cells = [f"{saved:.1f}" if s["random_weight_start"] else "0" for s in strategies.values()]
+                lines.append("| time saved on the first pool (s) | " + " | ".join(cells) + " |")
             lines.append("")
             _plot(dataset, strategies, results_path.parent)
             lines += [f"![{dataset}]({_png_name(dataset)})", ""]

@@ -74,6 +74,8 @@ def test_run_records_resume_and_report(tmp_path):
     text = write_report(path)
     assert "| labels | Random | HCLC | Stratified (oracle) |" in text
     assert "NotYetInSkal" in text and "Time saved" in text
+    saved_row = next(line for line in text.splitlines() if line.startswith("| time saved"))
+    assert saved_row.split("|")[2].strip() == "0" and float(saved_row.split("|")[3]) >= 0  # Random 0; HCLC > 0
     assert (path.parent / "report.md").exists() and list(path.parent.glob("curve_*.png"))
 
 
