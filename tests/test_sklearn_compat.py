@@ -11,7 +11,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skal import ActiveLearner
-from skal.strategies import HC, HCLC, LC, LCHC, RHC, RLC, Entropy, Margin, Mix, Random, Schedule, Subsample
+from skal.strategies import Entropy, Margin, Random
+
+from .strategies.test_contract import ALL_STRATEGIES
 
 #: Checks that call ``fit(X, y)`` alone. A strategy that scores by predictions
 #: needs ``estimator=`` at fit, so these cannot run on it; the skal contract
@@ -67,18 +69,7 @@ def _expected_failures(estimator):
             query_size=0.3,
             random_state=0,
         ),
-        Random(),
-        LC(),
-        HC(),
-        Margin(),
-        Entropy(),
-        HCLC(),
-        LCHC(),
-        RHC(),
-        RLC(),
-        Schedule(Random(), Entropy()),
-        Mix([(HC(), 0.5), (LC(), 0.5)]),
-        Subsample(Entropy()),
+        *ALL_STRATEGIES,
     ],
     expected_failed_checks=_expected_failures,
 )
