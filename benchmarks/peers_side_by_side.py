@@ -158,17 +158,14 @@ def main():
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    from importlib.metadata import PackageNotFoundError, version
+
     versions = {}
-    for mod, name in [
-        ("skactiveml", "scikit-activeml"),
-        ("modAL", "modAL"),
-        ("baal", "baal"),
-        ("sklearn", "scikit-learn"),
-    ]:
+    for dist in ("skal", "scikit-activeml", "modAL-python", "baal", "scikit-learn", "torch"):
         try:
-            versions[name] = __import__(mod).__version__
-        except Exception as exc:  # report, do not hide
-            versions[name] = f"import failed: {exc}"
+            versions[dist] = version(dist)
+        except PackageNotFoundError:
+            versions[dist] = "not installed"
     records = []
     for dataset in args.datasets:
         X, y, Xt, yt = load(dataset, args.data_home)
@@ -217,8 +214,8 @@ def make_report(records, args, versions):
     lines = [
         "# skal vs peers on shared strategies",
         "",
-        f"Command: `python {' '.join(sys.argv)}` — Python {platform.python_version()}, 2-core CPU; "
-        + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        f"Command: `python {' '.join(sys.argv)}` — Python {platform.python_version()}, 2-core CPU, "
+        f"{time.strftime('%Y-%m-%d')}; " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         "",
         f"Logistic regression, initial {args.size} random rows (shared per seed), {args.rounds} rounds of {args.size}, "
         f"{args.seeds} seeds. Accuracy in %, mean ± std over seeds; AULC = mean accuracy over rounds; "

@@ -1,0 +1,181 @@
+"""Distances, nearest neighbours and k-means for the representation strategies.
+
+Everything is chunked: no function builds an N×N matrix. Backends:
+
+* ``"faiss"`` — faiss (``IndexFlatL2``, ``faiss.Kmeans``); faiss-gpu and CUDA are used when present;
+* ``"torch"`` — chunked matmul (GPU when CUDA is present);
+* ``"numpy"`` — chunked numpy / scikit-learn (float64 where it matters; the reference path).
+
+``backend="auto"`` picks faiss when it imports, else torch. Squared distances
+use ``|a|² + |b|² - 2 a·b`` and are clamped at 0.
+"""
+
+import numpy as np
+
+__all__ = ["resolve_backend", "min_sq_distances", "knn", "kmeans", "pairwise_sq_chunks"]
+
+#: Rows × columns of one distance block (64 M floats, 256 MiB in float32).
+BLOCK = 1 << 26
+
+
+def resolve_backend(backend="auto"):
+    """``"faiss"`` if it imports (for ``"auto"``), else ``"torch"``; explicit names are checked."""
+    if backend == "auto":
+        try:
+            import faiss  # noqa: F401
+
+            return "faiss"
+        except ImportError:  # pragma: no cover - faiss-cpu is a dependency
+            return "torch"
+    if backend not in ("faiss", "torch", "numpy"):
+        raise ValueError(f"backend must be 'auto', 'faiss', 'torch' or 'numpy'; got {backend!r}.")
+    return backend
+
+
+def _device():
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def pairwise_sq_chunks(A, B, block=BLOCK):
+    """Yield ``(start, D)`` where ``D`` holds squared distances of ``A[start:stop]`` to all of ``B`` (numpy, float64)."""
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    b2 = (B * B).sum(1)
+    step = max(1, block // max(len(B), 1))
+    for start in range(0, len(A), step):
+        a = A[start : start + step]
+        D = (a * a).sum(1)[:, None] + b2[None, :] - 2.0 * a @ B.T
+        yield start, np.maximum(D, 0.0)
+
+
+def min_sq_distances(E, C, backend="auto", block=BLOCK):
+    """For each row of ``E``, the squared distance to its nearest row of ``C``; ``+inf`` if ``C`` is empty."""
+    E = np.asarray(E)
+    C = np.asarray(C)
+    if len(C) == 0:
+        return np.full(len(E), np.inf)
+    backend = resolve_backend(backend)
+    if backend == "numpy":
+        out = np.empty(len(E))
+        for start, D in pairwise_sq_chunks(E, C, block):
+            out[start : start + len(D)] = D.min(1)
+        return out
+    if backend == "faiss":
+        return knn(C, E, 1, backend="faiss")[0][:, 0].astype(np.float64)
+    import torch
+
+    dev = _device()
+    Et = torch.as_tensor(np.ascontiguousarray(E, dtype=np.float32), device=dev)
+    Ct = torch.as_tensor(np.ascontiguousarray(C, dtype=np.float32), device=dev)
+    e2, c2 = (Et * Et).sum(1), (Ct * Ct).sum(1)
+    out = torch.full((len(E),), float("inf"), device=dev)
+    rows = max(1, min(len(E), block // max(len(C), 1)))
+    cols = min(len(C), block // rows)
+    for r in range(0, len(E), rows):
+        for c in range(0, len(C), cols):
+            D = e2[r : r + rows, None] + c2[None, c : c + cols] - 2.0 * Et[r : r + rows] @ Ct[c : c + cols].T
+            out[r : r + rows] = torch.minimum(out[r : r + rows], D.min(1).values)
+    return out.clamp_min_(0).cpu().numpy().astype(np.float64)
+
+
+def knn(data, queries, k, backend="auto", block=BLOCK):
+    """Squared distances and indices of the ``k`` nearest rows of ``data`` for each query (exact search)."""
+    data = np.ascontiguousarray(data, dtype=np.float32)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    k = min(k, len(data))
+    backend = resolve_backend(backend)
+    if backend == "faiss":
+        import faiss
+
+        index = faiss.IndexFlatL2(data.shape[1])
+        index = _to_gpu(index)
+        index.add(data)
+        D, idx = index.search(queries, k)
+        return np.maximum(D, 0.0), idx
+    if backend == "numpy":
+        Ds, Is = [], []
+        for _, D in pairwise_sq_chunks(queries, data, block):
+            idx = np.argsort(D, axis=1, kind="stable")[:, :k]
+            Is.append(idx)
+            Ds.append(np.take_along_axis(D, idx, 1))
+        return np.concatenate(Ds), np.concatenate(Is)
+    import torch
+
+    dev = _device()
+    X = torch.as_tensor(data, device=dev)
+    x2 = (X * X).sum(1)
+    Ds, Is = [], []
+    rows = max(1, block // max(len(data), 1))
+    for r in range(0, len(queries), rows):
+        Q = torch.as_tensor(queries[r : r + rows], device=dev)
+        D = ((Q * Q).sum(1)[:, None] + x2[None, :] - 2.0 * Q @ X.T).clamp_min_(0)
+        values, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
+        Ds.append(values.cpu().numpy())
+        Is.append(idx.cpu().numpy())
+    return np.concatenate(Ds), np.concatenate(Is)
+
+
+def _to_gpu(index):
+    import faiss
+
+    if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0:  # pragma: no cover - needs a GPU
+        return faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
+    return index
+
+
+def kmeans(E, k, *, n_iter=20, n_init=1, random_state=0, backend="auto"):
+    """Cluster ``E`` into ``k`` groups; return ``(centroids, labels)``.
+
+    faiss uses ``faiss.Kmeans(seed=random_state)``; numpy uses scikit-learn's
+    ``KMeans(random_state=...)``; torch runs Lloyd's iterations from a seeded
+    k-means++ start. Every path is deterministic for a fixed ``random_state``.
+    """
+    E = np.ascontiguousarray(E, dtype=np.float32)
+    if not 1 <= k <= len(E):
+        raise ValueError(f"k must lie in [1, {len(E)}] (the number of points); got {k}.")
+    seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
+    backend = resolve_backend(backend)
+    if backend == "faiss":
+        import faiss
+
+        km = faiss.Kmeans(
+            E.shape[1], k, niter=n_iter, nredo=n_init, seed=seed, verbose=False, max_points_per_centroid=max(256, 2 * len(E) // k + 1)
+        )
+        km.train(E)
+        centroids = km.centroids
+        labels = knn(centroids, E, 1, backend="faiss")[1][:, 0]
+        return centroids, labels
+    if backend == "numpy":
+        from sklearn.cluster import KMeans
+
+        km = KMeans(n_clusters=k, n_init=n_init, max_iter=max(n_iter, 1), random_state=seed).fit(E)
+        return km.cluster_centers_.astype(np.float32), km.labels_
+    return _torch_kmeans(E, k, n_iter, seed)
+
+
+def _torch_kmeans(E, k, n_iter, seed):
+    import torch
+
+    dev = _device()
+    X = torch.as_tensor(E, device=dev)
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    # k-means++ start
+    first = int(torch.randint(len(X), (1,), generator=gen))
+    centers = [first]
+    d2 = ((X - X[first]) ** 2).sum(1)
+    for _ in range(1, k):
+        probs = (d2 / d2.sum()).cpu() if float(d2.sum()) > 0 else torch.full((len(X),), 1.0 / len(X))
+        nxt = int(torch.multinomial(probs, 1, generator=gen))
+        centers.append(nxt)
+        d2 = torch.minimum(d2, ((X - X[nxt]) ** 2).sum(1))
+    C = X[centers].clone()
+    for _ in range(n_iter):
+        labels = torch.as_tensor(knn(C.cpu().numpy(), E, 1, backend="torch")[1][:, 0], device=dev)
+        sums = torch.zeros_like(C).index_add_(0, labels, X)
+        counts = torch.bincount(labels, minlength=k).float()
+        keep = counts > 0
+        C[keep] = sums[keep] / counts[keep, None]
+    labels = knn(C.cpu().numpy(), E, 1, backend="torch")[1][:, 0]
+    return C.cpu().numpy(), labels

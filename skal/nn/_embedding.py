@@ -1,0 +1,78 @@
+"""Features of a skorch net: the input of its last ``nn.Linear`` (or a named layer), batched, eval mode."""
+
+import numpy as np
+import torch
+
+__all__ = ["embed", "last_linear_name"]
+
+
+def last_linear_name(module):
+    """Name of the last ``nn.Linear`` registered in ``module`` (its head, for the zoo's models)."""
+    names = [name for name, m in module.named_modules() if isinstance(m, torch.nn.Linear)]
+    if not names:
+        raise ValueError(
+            f"{type(module).__name__} has no nn.Linear layer; pass embed(..., layer='name') with a layer of "
+            f"{[n for n, _ in module.named_modules() if n][:10]}."
+        )
+    return names[-1]
+
+
+def embed(net, X, layer=None, batch_size=None, return_proba=False):
+    """Features of ``X`` from an initialized skorch net, as float32 ``(n, d)``.
+
+    Parameters
+    ----------
+    net : skorch NeuralNet, initialized (fitted or random weights)
+    X : array of shape (n, ...)
+    layer : str, optional
+        Default: the *input* of the net's last ``nn.Linear`` (the penultimate
+        features). A name (as in ``module.named_modules()``) takes that layer's
+        *output*, flattened.
+    batch_size : int, optional
+        Rows per forward pass; default the net's ``batch_size``.
+    return_proba : bool
+        Also return the net's ``predict_proba`` from the same pass (what BADGE
+        needs): skorch's own output nonlinearity (softmax for ``CrossEntropyLoss``).
+
+    Examples
+    --------
+    >>> from skorch import NeuralNetClassifier
+    >>> net = NeuralNetClassifier(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)))
+    >>> net = net.initialize()
+    >>> embed(net, np.zeros((5, 4), np.float32)).shape
+    (5, 8)
+    """
+    module = net.module_
+    target_name = layer or last_linear_name(module)
+    modules = dict(module.named_modules())
+    if target_name not in modules:
+        raise ValueError(f"no layer named {target_name!r}; layers: {[n for n in modules if n][:20]}")
+    captured = []
+
+    def hook(mod, inputs, output):
+        value = inputs[0] if layer is None else output
+        captured.append(value.detach().flatten(1).float().cpu())
+
+    handle = modules[target_name].register_forward_hook(hook)
+    features, probas = [], []
+    batch_size = batch_size or getattr(net, "batch_size", 256) or 256
+    nonlinearity = net._get_predict_nonlinearity()
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            for start in range(0, len(X), batch_size):
+                xb = torch.as_tensor(np.asarray(X[start : start + batch_size])).to(net.device)
+                out = module(xb)
+                out = out[0] if isinstance(out, tuple) else out
+                features.append(torch.cat(captured).numpy())
+                captured.clear()
+                if return_proba:
+                    probas.append(nonlinearity(out).float().cpu().numpy().astype(np.float64))
+    finally:
+        handle.remove()
+        module.train(was_training)
+    E = np.concatenate(features).astype(np.float32, copy=False) if features else np.empty((0, 0), np.float32)
+    if return_proba:
+        return E, (np.concatenate(probas) if probas else np.empty((0, 0)))
+    return E
