@@ -252,7 +252,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return strategy, initial
 
     def _check_first_pool(self, initial):
-        if initial.needs_estimator(None) and not is_skorch(self.estimator):
+        if "proba" in initial.needs(None) and not is_skorch(self.estimator):
             raise ValueError(
                 f"{type(initial).__name__} picks the first pool from predictions, but "
                 f"{type(self.estimator).__name__} is a scikit-learn estimator that cannot be scored "
@@ -362,9 +362,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         model = None
         if strategy.needs_estimator(labeled):
             model = getattr(self, "estimator_", None)
-            if model is None:
-                self._check_first_pool(strategy)
+            if model is None and is_skorch(self.estimator):
                 model = random_weight_net(self._prepared_clone(), derive_seed(self.seed_, self._round, "init"))
+            elif model is None:
+                self._check_first_pool(strategy)  # features of X itself need no model; probabilities do
         y_pool = None
         if labeled.any():
             y_pool = np.empty(len(labeled), dtype=self.labels_.dtype)

@@ -12,7 +12,7 @@ use ``|a|² + |b|² - 2 a·b`` and are clamped at 0.
 
 import numpy as np
 
-__all__ = ["resolve_backend", "min_sq_distances", "knn", "kmeans", "pairwise_sq_chunks"]
+__all__ = ["resolve_backend", "min_sq_distances", "knn", "kmeans", "kmeans_plusplus", "pairwise_sq_chunks"]
 
 #: Rows × columns of one distance block (64 M floats, 256 MiB in float32).
 BLOCK = 1 << 26
@@ -39,7 +39,7 @@ def _device():
 
 
 def pairwise_sq_chunks(A, B, block=BLOCK):
-    """Yield ``(start, D)`` where ``D`` holds squared distances of ``A[start:stop]`` to all of ``B`` (numpy, float64)."""
+    """Yield ``(start, D)``: squared distances of a block of ``A`` rows to all of ``B`` (numpy, float64)."""
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
     b2 = (B * B).sum(1)
@@ -141,9 +141,17 @@ def kmeans(E, k, *, n_iter=20, n_init=1, random_state=0, backend="auto"):
         import faiss
 
         km = faiss.Kmeans(
-            E.shape[1], k, niter=n_iter, nredo=n_init, seed=seed, verbose=False, max_points_per_centroid=max(256, 2 * len(E) // k + 1)
+            E.shape[1],
+            k,
+            niter=n_iter,
+            nredo=n_init,
+            seed=seed,
+            verbose=False,
+            min_points_per_centroid=1,
+            max_points_per_centroid=max(256, 2 * len(E) // k + 1),
         )
-        km.train(E)
+        # k-means++ seeding (faiss starts from random rows, which can put two centres in one blob)
+        km.train(E, init_centroids=kmeans_plusplus(E, k, seed, backend="torch"))
         centroids = km.centroids
         labels = knn(centroids, E, 1, backend="faiss")[1][:, 0]
         return centroids, labels
@@ -155,22 +163,32 @@ def kmeans(E, k, *, n_iter=20, n_init=1, random_state=0, backend="auto"):
     return _torch_kmeans(E, k, n_iter, seed)
 
 
+def kmeans_plusplus(E, k, seed, backend="torch"):
+    """k-means++ seeds (Arthur & Vassilvitskii): rows drawn ∝ D², from a seeded generator. Returns ``(k, d)``."""
+    import torch
+
+    dev = _device()
+    X = torch.as_tensor(np.ascontiguousarray(E, dtype=np.float32), device=dev)
+    sq = (X * X).sum(1)
+    gen = torch.Generator(device="cpu").manual_seed(int(seed))
+    first = int(torch.randint(len(X), (1,), generator=gen))
+    centers = [first]
+    d2 = (sq + sq[first] - 2.0 * (X @ X[first])).clamp_min_(0)
+    for _ in range(1, k):
+        total = float(d2.sum())
+        probs = (d2 / total).cpu() if total > 0 else torch.full((len(X),), 1.0 / len(X))
+        nxt = int(torch.multinomial(probs.double(), 1, generator=gen))
+        centers.append(nxt)
+        d2 = torch.minimum(d2, (sq + sq[nxt] - 2.0 * (X @ X[nxt])).clamp_min_(0))
+    return E[centers].astype(np.float32)
+
+
 def _torch_kmeans(E, k, n_iter, seed):
     import torch
 
     dev = _device()
     X = torch.as_tensor(E, device=dev)
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    # k-means++ start
-    first = int(torch.randint(len(X), (1,), generator=gen))
-    centers = [first]
-    d2 = ((X - X[first]) ** 2).sum(1)
-    for _ in range(1, k):
-        probs = (d2 / d2.sum()).cpu() if float(d2.sum()) > 0 else torch.full((len(X),), 1.0 / len(X))
-        nxt = int(torch.multinomial(probs, 1, generator=gen))
-        centers.append(nxt)
-        d2 = torch.minimum(d2, ((X - X[nxt]) ** 2).sum(1))
-    C = X[centers].clone()
+    C = torch.as_tensor(kmeans_plusplus(E, k, seed), device=dev)
     for _ in range(n_iter):
         labels = torch.as_tensor(knn(C.cpu().numpy(), E, 1, backend="torch")[1][:, 0], device=dev)
         sums = torch.zeros_like(C).index_add_(0, labels, X)

@@ -54,7 +54,7 @@ OBJECT_DTYPE = {
 def _expected_failures(estimator):
     if isinstance(estimator, ActiveLearner):
         return {}
-    if estimator.needs_estimator(None):
+    if "proba" in estimator.needs(None):
         return {**NEEDS_A_MODEL, **OBJECT_DTYPE}
     return OBJECT_DTYPE
 

@@ -4,10 +4,14 @@ Score functions are pure and exported too: ``least_confidence``,
 ``high_confidence``, ``margin``, ``entropy``.
 """
 
+from ._badge import BADGE
 from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
+from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
+from ._features import EmbeddingStrategy
+from ._initial import ClusterBalanced
 from ._mix import Mix, split_counts
 from ._random import Random
-from ._schedule import HCLC, LCHC, RHC, RLC, Schedule
+from ._schedule import HCLC, LCHC, RHC, RLC, BudgetSwitch, Schedule
 from ._scores import entropy, high_confidence, least_confidence, margin
 from ._subsample import Subsample
 from ._uncertainty import HC, LC, Entropy, HighConfidence, LeastConfidence, Margin
@@ -16,6 +20,14 @@ __all__ = [
     "QueryStrategy",
     "ScoringStrategy",
     "ProbaStrategy",
+    "EmbeddingStrategy",
+    "Coreset",
+    "KMeansSampling",
+    "MultiBatchKMeans",
+    "TypiClust",
+    "BADGE",
+    "ClusterBalanced",
+    "BudgetSwitch",
     "Random",
     "LeastConfidence",
     "HighConfidence",

@@ -47,13 +47,18 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         """What this strategy, in any round, may ask of the estimator (e.g. ``{"proba"}``)."""
         return set(self._requires)
 
+    def needs(self, labeled=None):
+        """What ``fit`` with this labeled mask will ask of the estimator: a subset of ``{"proba", "embedding"}``."""
+        return set(self._requires)
+
     def needs_estimator(self, labeled=None):
         """Whether ``fit`` with this labeled mask will use the estimator.
 
         The learner asks this before round 0: a skorch net is then initialised
-        with random weights (seed 000); a scikit-learn estimator raises an error.
+        with random weights (seed 000); a scikit-learn estimator cannot give
+        probabilities unfitted, so a strategy needing ``"proba"`` then raises an error.
         """
-        return bool(self._requires)
+        return bool(self.needs(labeled))
 
     def fit(self, X, y=None, *, labeled=None, estimator=None):
         """Look at the pool and the current model.

@@ -84,8 +84,8 @@ class Mix(QueryStrategy):
     def requirements(self):
         return set().union(*(s.requirements() for s, _ in self._checked()))
 
-    def needs_estimator(self, labeled=None):
-        return any(s.needs_estimator(labeled) for s, _ in self._checked())
+    def needs(self, labeled=None):
+        return set().union(*(s.needs(labeled) for s, _ in self._checked()))
 
     def _fit(self, X, labeled, estimator, y):
         pairs = self._checked()

@@ -1,12 +1,13 @@
 """Schedules: one strategy for the first pool, another afterwards (seed 000's HCLC family)."""
 
+import numpy as np
 from sklearn.base import clone
 
 from ._base import QueryStrategy
 from ._random import Random
 from ._uncertainty import HighConfidence, LeastConfidence
 
-__all__ = ["Schedule", "HCLC", "LCHC", "RHC", "RLC"]
+__all__ = ["Schedule", "HCLC", "LCHC", "RHC", "RLC", "BudgetSwitch"]
 
 
 class Schedule(QueryStrategy):
@@ -48,8 +49,8 @@ class Schedule(QueryStrategy):
         initial, then = self._parts()
         return initial.requirements() | then.requirements()
 
-    def needs_estimator(self, labeled=None):
-        return self._pick(labeled).needs_estimator(labeled)
+    def needs(self, labeled=None):
+        return self._pick(labeled).needs(labeled)
 
     @property
     def _permutation_equivariant(self):
@@ -118,3 +119,34 @@ class RLC(Schedule):
 
     def _parts(self):
         return Random(random_state=self.random_state), LeastConfidence()
+
+
+class BudgetSwitch(Schedule):
+    """``low`` while fewer than ``threshold`` rows are labeled, ``high`` from then on.
+
+    Hacohen, Dekel & Weinshall (ICML 2022) find that opposite strategies suit low
+    and high budgets: typical, diverse rows first, uncertain ones later. Where the
+    crossover lies depends on the data (they report tens of labels per class);
+    ``threshold`` is a count of labels.
+
+    Parameters
+    ----------
+    low, high : QueryStrategy
+    threshold : int
+    """
+
+    def __init__(self, low=None, high=None, threshold=200):
+        self.low = low
+        self.high = high
+        self.threshold = threshold
+
+    def _parts(self):
+        from ._diversity import TypiClust
+        from ._uncertainty import Entropy
+
+        return (TypiClust() if self.low is None else self.low), (Entropy() if self.high is None else self.high)
+
+    def _pick(self, labeled):
+        low, high = self._parts()
+        n_labeled = 0 if labeled is None else int(np.sum(labeled))
+        return low if n_labeled < self.threshold else high

@@ -51,8 +51,8 @@ class Subsample(QueryStrategy):
     def requirements(self):
         return self.strategy.requirements()
 
-    def needs_estimator(self, labeled=None):
-        return self.strategy.needs_estimator(labeled)
+    def needs(self, labeled=None):
+        return self.strategy.needs(labeled)
 
     def _n_subset(self, n_unlabeled):
         size = self.n_candidates

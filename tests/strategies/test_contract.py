@@ -7,18 +7,25 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from skal.strategies import (
+    BADGE,
     HC,
     HCLC,
     LC,
     LCHC,
     RHC,
     RLC,
+    BudgetSwitch,
+    ClusterBalanced,
+    Coreset,
     Entropy,
+    KMeansSampling,
     Margin,
     Mix,
+    MultiBatchKMeans,
     Random,
     Schedule,
     Subsample,
+    TypiClust,
 )
 from skal.utils.estimator_checks import check_query_strategy, parametrize_with_checks
 
@@ -35,6 +42,15 @@ ALL_STRATEGIES = [
     Schedule(Random(), Margin()),
     Mix([(HC(), 0.5), (LC(), 0.5)]),
     Subsample(Entropy(), n_candidates=15),
+    Coreset(),
+    KMeansSampling(),
+    MultiBatchKMeans(),
+    TypiClust(),
+    BADGE(),
+    ClusterBalanced(n_clusters=3),
+    ClusterBalanced(n_clusters=3, proportional=True),
+    BudgetSwitch(threshold=10),
+    Subsample(Coreset(), n_candidates=15),
 ]
 
 

@@ -1,0 +1,77 @@
+"""Coreset against a float64 numpy k-center greedy, plus edge cases."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skal.strategies import Coreset
+from skal.strategies._diversity import kcenter_greedy
+
+
+def reference_kcenter(E, labeled, n, first=None):
+    E = np.asarray(E, dtype=np.float64)
+    d = np.full(len(E), np.inf)
+    for j in np.flatnonzero(labeled):
+        d = np.minimum(d, ((E - E[j]) ** 2).sum(1))
+    taken = labeled.copy()
+    picks = []
+    for step in range(n):
+        if step == 0 and not labeled.any() and first is not None:
+            i = first
+        else:
+            i = int(np.argmax(np.where(taken, -1.0, d)))
+        picks.append(i)
+        taken[i] = True
+        d = np.minimum(d, ((E - E[i]) ** 2).sum(1))
+    return picks
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(20, 200), st.integers(2, 16), st.floats(0.0, 0.5))
+def test_identical_picks_to_float64_reference(seed, n_pool, d, frac):
+    rng = np.random.default_rng(seed)
+    E = rng.normal(size=(n_pool, d)).astype(np.float32)
+    labeled = rng.random(n_pool) < frac
+    n = int(min(10, (~labeled).sum()))
+    first = int(rng.integers(n_pool)) if not labeled.any() else None
+    assert kcenter_greedy(E, labeled, n, first=first).tolist() == reference_kcenter(E, labeled, n, first)
+
+
+def test_strategy_uses_features_and_never_repicks():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 8))
+    labeled = np.zeros(300, bool)
+    labeled[:10] = True
+    picks = Coreset(embedding="input").fit(X, labeled=labeled).query(50)
+    assert picks.tolist() == reference_kcenter(X.astype(np.float32), labeled, 50)
+
+
+def test_cold_start_is_seeded_random_then_greedy():
+    X = np.random.default_rng(1).normal(size=(100, 3))
+    a = Coreset(random_state=0).fit(X).query(5)
+    b = Coreset(random_state=0).fit(X).query(5)
+    c = Coreset(random_state=1).fit(X).query(5)
+    np.testing.assert_array_equal(a, b)
+    assert a[0] != c[0]
+    assert a.tolist() == reference_kcenter(X.astype(np.float32), np.zeros(100, bool), 5, first=int(a[0]))
+
+
+def test_duplicates_and_whole_pool():
+    X = np.repeat(np.arange(5.0)[:, None], 4, axis=0)  # every point four times
+    labeled = np.zeros(20, bool)
+    labeled[0] = True
+    picks = Coreset(random_state=0).fit(X, labeled=labeled).query(19)
+    assert sorted(picks.tolist()) == list(range(1, 20))
+    first_four = sorted(X[picks[:4], 0].tolist())
+    assert first_four == [1.0, 2.0, 3.0, 4.0]  # one copy of each uncovered point before any duplicate
+
+
+def test_callable_embedding_and_bad_features():
+    X = np.arange(10.0)[:, None]
+    picks = Coreset(embedding=lambda X: np.hstack([X, X])).fit(X, labeled=np.arange(10) == 0).query(1)
+    assert picks.tolist() == [9]
+    with pytest.raises(ValueError, match="shape"):
+        Coreset(embedding=lambda X: X[:5]).fit(X)
+    with pytest.raises(ValueError, match="skorch net"):
+        Coreset(embedding="hidden").fit(X)

@@ -1,0 +1,63 @@
+"""The neighbour and clustering backends agree with a float64 numpy reference."""
+
+import numpy as np
+import pytest
+
+from skal.neighbors import kmeans, kmeans_plusplus, knn, min_sq_distances, resolve_backend
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(300, 7)).astype(np.float32), rng.normal(size=(40, 7)).astype(np.float32)
+
+
+def reference_sq(A, B):
+    A, B = A.astype(np.float64), B.astype(np.float64)
+    return ((A[:, None, :] - B[None, :, :]) ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("backend", ["faiss", "torch", "numpy"])
+def test_min_sq_distances(data, backend):
+    E, C = data
+    np.testing.assert_allclose(min_sq_distances(E, C, backend=backend), reference_sq(E, C).min(1), rtol=1e-4, atol=1e-4)
+    assert np.isinf(min_sq_distances(E, C[:0], backend=backend)).all()
+
+
+@pytest.mark.parametrize("backend", ["faiss", "torch", "numpy"])
+def test_knn(data, backend):
+    E, Q = data
+    D, idx = knn(E, Q, 5, backend=backend)
+    ref = reference_sq(Q, E)
+    np.testing.assert_array_equal(idx, np.argsort(ref, axis=1, kind="stable")[:, :5])
+    np.testing.assert_allclose(D, np.sort(ref, axis=1)[:, :5], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("backend", ["faiss", "torch", "numpy"])
+def test_chunked_paths_match(data, backend):
+    E, C = data
+    small = min_sq_distances(E, C, backend=backend, block=97)  # forces many blocks
+    np.testing.assert_allclose(small, reference_sq(E, C).min(1), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("backend", ["faiss", "torch", "numpy"])
+def test_kmeans_seeded_and_sensible(backend):
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(10.0 * c, 0.3, size=(50, 2)) for c in range(3)]).astype(np.float32)
+    c1, l1 = kmeans(X, 3, random_state=0, backend=backend)
+    c2, l2 = kmeans(X, 3, random_state=0, backend=backend)
+    np.testing.assert_array_equal(l1, l2)
+    assert len(set(l1[:50])) == len(set(l1[50:100])) == len(set(l1[100:])) == 1 and len(set(l1)) == 3
+    with pytest.raises(ValueError, match="k must lie"):
+        kmeans(X, 0, backend=backend)
+
+
+def test_kmeans_plusplus_spreads():
+    X = np.concatenate([np.zeros((100, 2)), np.full((1, 2), 50.0)]).astype(np.float32)
+    assert (kmeans_plusplus(X, 2, seed=0) == 50).any()
+
+
+def test_backend_names():
+    assert resolve_backend("auto") == "faiss"
+    with pytest.raises(ValueError, match="backend"):
+        resolve_backend("annoy")
