@@ -29,20 +29,20 @@ def kcenter_greedy(E, labeled, n, first=None):
 
     X = torch.as_tensor(E)
     sq = (X * X).sum(1)
-    taken = torch.as_tensor(labeled.copy())
     if labeled.any():
         d = torch.as_tensor(min_sq_distances(E, E[labeled], backend="torch"), dtype=torch.float32)
     else:
         d = torch.full((len(E),), float("inf"))
+    d[torch.as_tensor(labeled)] = -1.0  # labeled and picked rows sit below every distance
+    dist = torch.empty_like(d)
     picks = []
     for step in range(n):
-        if step == 0 and not labeled.any() and first is not None:
-            i = int(first)
-        else:
-            i = int(torch.argmax(torch.where(taken, torch.tensor(-1.0), d)))
+        i = int(first) if step == 0 and first is not None and not labeled.any() else int(torch.argmax(d))
         picks.append(i)
-        taken[i] = True
-        d = torch.minimum(d, (sq + sq[i] - 2.0 * (X @ X[i])).clamp_min_(0))
+        torch.mv(X, X[i], out=dist)
+        dist.mul_(-2.0).add_(sq).add_(sq[i]).clamp_min_(0.0)
+        torch.minimum(d, dist, out=d)
+        d[i] = -1.0
     return np.asarray(picks, dtype=np.intp)
 
 
