@@ -56,12 +56,13 @@ peers-venv: .venv-peers/.installed
 	$(PYTHON) -m venv .venv-peers
 	.venv-peers/bin/pip install --quiet --upgrade pip
 	.venv-peers/bin/pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
-	.venv-peers/bin/pip install --quiet scikit-activeml baal modAL-python tqdm matplotlib
+	.venv-peers/bin/pip install --quiet scikit-activeml baal modAL-python cardinal alipy tqdm matplotlib
 	.venv-peers/bin/pip install --quiet -e . --no-deps
 	touch $@
 
 bench-peers: data peers-venv
 	SKAL_DATA=$(DATA) .venv-peers/bin/python benchmarks/peers_side_by_side.py
+	$(BIN)/python benchmarks/query_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,9 +7,8 @@ a logistic regression fitted on the labeled rows (``H = E``, as for a linear mod
 
 Each cell runs in its own subprocess (clean peak RSS, a memory cap and a time
 limit): ``fit`` + ``query(n)``. "extra MiB" is the peak RSS minus the RSS once
-``E`` is in memory. Peers run in ``.venv-peers`` (``make peers-venv``; cardinal
-and ALiPy are added by this script's ``--install-peers``), never as skal
-dependencies.
+``E`` is in memory. Peers run in ``.venv-peers`` (``make peers-venv`` installs
+scikit-activeml, cardinal, ALiPy, modAL and baal there), never as skal dependencies.
 
     python benchmarks/query_speed.py                      # all cells, writes results/query_speed.{json,md}
     python benchmarks/query_speed.py --sizes 10000 30000  # fewer sizes

@@ -54,9 +54,11 @@ OBJECT_DTYPE = {
 def _expected_failures(estimator):
     if isinstance(estimator, ActiveLearner):
         return {}
-    if "proba" in estimator.needs(None):
+    needs = estimator.needs(None)
+    if "proba" in needs:
         return {**NEEDS_A_MODEL, **OBJECT_DTYPE}
-    return OBJECT_DTYPE
+    # representation strategies turn the pool into float features, so strings are refused there
+    return {} if "embedding" in needs else OBJECT_DTYPE
 
 
 @parametrize_with_checks(
@@ -72,6 +74,7 @@ def _expected_failures(estimator):
         *ALL_STRATEGIES,
     ],
     expected_failed_checks=_expected_failures,
+    xfail_strict=True,  # an expected failure that starts passing must be taken off the list
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

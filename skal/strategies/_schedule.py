@@ -131,20 +131,25 @@ class BudgetSwitch(Schedule):
 
     Parameters
     ----------
-    low, high : QueryStrategy
+    low, high : QueryStrategy, optional
+        Default ``TypiClust(random_state=random_state)`` and ``Entropy()``.
     threshold : int
+    random_state : None, int or Generator
+        Seeds the default ``low`` strategy (strategies you pass carry their own).
     """
 
-    def __init__(self, low=None, high=None, threshold=200):
+    def __init__(self, low=None, high=None, threshold=200, random_state=None):
         self.low = low
         self.high = high
         self.threshold = threshold
+        self.random_state = random_state
 
     def _parts(self):
         from ._diversity import TypiClust
         from ._uncertainty import Entropy
 
-        return (TypiClust() if self.low is None else self.low), (Entropy() if self.high is None else self.high)
+        low = TypiClust(random_state=self.random_state) if self.low is None else self.low
+        return low, (Entropy() if self.high is None else self.high)
 
     def _pick(self, labeled):
         low, high = self._parts()
