@@ -14,8 +14,9 @@ import numpy as np
 
 __all__ = ["resolve_backend", "min_sq_distances", "knn", "kmeans", "kmeans_plusplus", "pairwise_sq_chunks"]
 
-#: Rows × columns of one distance block (64 M floats, 256 MiB in float32).
-BLOCK = 1 << 26
+#: Rows × columns of one distance block (4 M floats, 16 MiB in float32): small enough that
+#: the temporaries stay far below the size of the features, large enough for fast matmuls.
+BLOCK = 1 << 22
 
 
 def resolve_backend(backend="auto"):
@@ -38,15 +39,22 @@ def _device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def _sq_norms(T):
+    """Squared row norms of a torch matrix without an N×d temporary."""
+    import torch
+
+    return torch.linalg.vector_norm(T, dim=1).square_()
+
+
 def pairwise_sq_chunks(A, B, block=BLOCK):
     """Yield ``(start, D)``: squared distances of a block of ``A`` rows to all of ``B`` (numpy, float64)."""
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
-    b2 = (B * B).sum(1)
+    b2 = np.einsum("ij,ij->i", B, B)
     step = max(1, block // max(len(B), 1))
     for start in range(0, len(A), step):
         a = A[start : start + step]
-        D = (a * a).sum(1)[:, None] + b2[None, :] - 2.0 * a @ B.T
+        D = np.einsum("ij,ij->i", a, a)[:, None] + b2[None, :] - 2.0 * a @ B.T
         yield start, np.maximum(D, 0.0)
 
 
@@ -69,14 +77,16 @@ def min_sq_distances(E, C, backend="auto", block=BLOCK):
     dev = _device()
     Et = torch.as_tensor(np.ascontiguousarray(E, dtype=np.float32), device=dev)
     Ct = torch.as_tensor(np.ascontiguousarray(C, dtype=np.float32), device=dev)
-    e2, c2 = (Et * Et).sum(1), (Ct * Ct).sum(1)
+    e2, c2 = _sq_norms(Et), _sq_norms(Ct)
     out = torch.full((len(E),), float("inf"), device=dev)
     rows = max(1, min(len(E), block // max(len(C), 1)))
     cols = min(len(C), block // rows)
     for r in range(0, len(E), rows):
         for c in range(0, len(C), cols):
-            D = e2[r : r + rows, None] + c2[None, c : c + cols] - 2.0 * Et[r : r + rows] @ Ct[c : c + cols].T
-            out[r : r + rows] = torch.minimum(out[r : r + rows], D.min(1).values)
+            D = torch.addmm(
+                e2[r : r + rows, None] + c2[None, c : c + cols], Et[r : r + rows], Ct[c : c + cols].T, alpha=-2.0
+            )
+            torch.minimum(out[r : r + rows], D.min(1).values, out=out[r : r + rows])
     return out.clamp_min_(0).cpu().numpy().astype(np.float64)
 
 
@@ -105,12 +115,12 @@ def knn(data, queries, k, backend="auto", block=BLOCK):
 
     dev = _device()
     X = torch.as_tensor(data, device=dev)
-    x2 = (X * X).sum(1)
+    x2 = _sq_norms(X)
     Ds, Is = [], []
     rows = max(1, block // max(len(data), 1))
     for r in range(0, len(queries), rows):
         Q = torch.as_tensor(queries[r : r + rows], device=dev)
-        D = ((Q * Q).sum(1)[:, None] + x2[None, :] - 2.0 * Q @ X.T).clamp_min_(0)
+        D = torch.addmm(_sq_norms(Q)[:, None] + x2[None, :], Q, X.T, alpha=-2.0).clamp_min_(0)
         values, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
         Ds.append(values.cpu().numpy())
         Is.append(idx.cpu().numpy())
@@ -169,7 +179,7 @@ def kmeans_plusplus(E, k, seed, backend="torch"):
 
     dev = _device()
     X = torch.as_tensor(np.ascontiguousarray(E, dtype=np.float32), device=dev)
-    sq = (X * X).sum(1)
+    sq = _sq_norms(X)
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
     first = int(torch.randint(len(X), (1,), generator=gen))
     centers = [first]

@@ -27,8 +27,10 @@ def kcenter_greedy(E, labeled, n, first=None):
     """
     import torch
 
+    from ..neighbors import _sq_norms
+
     X = torch.as_tensor(E)
-    sq = (X * X).sum(1)
+    sq = _sq_norms(X)
     if labeled.any():
         d = torch.as_tensor(min_sq_distances(E, E[labeled], backend="torch"), dtype=torch.float32)
     else:
