@@ -30,6 +30,11 @@ def load_config(path_or_dict, quick=False):
 
     ``quick`` may hold top-level keys (replacing those of the suite) and
     ``dataset`` / ``model`` dicts merged into every dataset and model spec.
+
+    Other keys: ``initial_strategy`` (a strategy name for every run's first pool)
+    and ``random_start_for_uncertainty`` (true: strategies that need predictions
+    start from a random pool, as in seeds 002-004; representation strategies and
+    seed 000's random-weight schedules pick their own).
     """
     cfg = json.loads(Path(path_or_dict).read_text()) if not isinstance(path_or_dict, dict) else path_or_dict
     cfg = copy.deepcopy(cfg)
@@ -91,6 +96,8 @@ class _Results:
 
 def _run_al(cfg, data, model, name, strategy, seed, base):
     initial = cfg.get("initial_strategy")
+    if cfg.get("random_start_for_uncertainty") and "proba" in strategy.needs(None):
+        initial = initial or "Random"  # the protocol's random first pool for strategies that need a model
     learner = ActiveLearner(
         model,
         strategy,

@@ -121,3 +121,12 @@ def test_cli_bench_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "tiny-quick" in out and "| 20 |" in out and "| 40 |" in out
     assert np.isfinite(read_records(tmp_path / "r" / "tiny-quick" / "results.jsonl")[0]["accuracy"])
+
+
+def test_random_start_only_for_strategies_that_need_a_model(tmp_path):
+    cfg = suite(
+        strategies=["Entropy", "Coreset"], baselines=[], time_candidate=False, random_start_for_uncertainty=True
+    )
+    records = read_records(run_suite(cfg, tmp_path, quick=True, progress=False))
+    first = {r["strategy"]: r["strategy_used"] for r in records if r["kind"] == "round" and r["round"] == 0}
+    assert "Random" in first["Entropy"] and first["Coreset"].startswith("Coreset")
