@@ -159,6 +159,7 @@ def kmeans(E, k, *, n_iter=20, n_init=1, random_state=0, backend="auto"):
             verbose=False,
             min_points_per_centroid=1,
             max_points_per_centroid=max(256, 2 * len(E) // k + 1),
+            gpu=hasattr(faiss, "get_num_gpus") and faiss.get_num_gpus() > 0,
         )
         # k-means++ seeding (faiss starts from random rows, which can put two centres in one blob)
         km.train(E, init_centroids=kmeans_plusplus(E, k, seed, backend="torch"))
