@@ -22,8 +22,8 @@ def kcenter_greedy(E, labeled, n, first=None):
     labeled : bool mask (N,)
     n : int
     first : int, optional
-        With nothing labeled, the first centre (default: row 0 is *not* assumed;
-        the caller passes a seeded random row).
+        With nothing labeled, the first centre (``Coreset`` passes a seeded random
+        row). Without it, a cold start takes ``argmax`` of an all-infinite vector: row 0.
     """
     import torch
 
