@@ -10,37 +10,43 @@ from ._features import pool_features
 __all__ = ["BADGE", "gradient_embedding_sq_distances", "badge_select"]
 
 
-def gradient_embedding_sq_distances(A, H, a, h):
+def gradient_embedding_sq_distances(A, H, a, h, own=None):
     """Squared distances between the gradient embeddings ``A[i] ⊗ H[i]`` and ``a ⊗ h``, never forming them.
 
     ``‖a_i⊗h_i − a⊗h‖² = ‖a_i‖²‖h_i‖² + ‖a‖²‖h‖² − 2 (a_i·a)(h_i·h)`` (the
     upstream factorisation; seed 000's bundled copy used a concatenated-vector
-    distance instead, which is not this).
+    distance instead, which is not this). ``own`` may hold the precomputed
+    ``‖a_i‖²‖h_i‖²``.
     """
-    own = (A * A).sum(1) * (H * H).sum(1)
+    if own is None:
+        own = np.einsum("ij,ij->i", A, A) * np.einsum("ij,ij->i", H, H)
     return np.maximum(own + (a @ a) * (h @ h) - 2.0 * (A @ a) * (H @ h), 0.0)
 
 
 def badge_select(A, H, n, rng):
-    """k-means++ seeding on gradient embeddings: first the largest norm, then ∝ D². Exactly ``n`` unique rows."""
-    A = np.asarray(A, dtype=np.float64)
-    H = np.asarray(H, dtype=np.float64)
-    norms = (A * A).sum(1) * (H * H).sum(1)
-    first = int(np.argmax(norms))
+    """k-means++ seeding on gradient embeddings: first the largest norm, then ∝ D². Exactly ``n`` unique rows.
+
+    Works in float32 (the factors are O(N·(C + d)); the sampling weights are
+    normalised in float64).
+    """
+    A = np.ascontiguousarray(A, dtype=np.float32)
+    H = np.ascontiguousarray(H, dtype=np.float32)
+    own = np.einsum("ij,ij->i", A, A) * np.einsum("ij,ij->i", H, H)
+    first = int(np.argmax(own))
     picks = [first]
     chosen = np.zeros(len(A), bool)
     chosen[first] = True
-    D2 = gradient_embedding_sq_distances(A, H, A[first], H[first])
+    D2 = gradient_embedding_sq_distances(A, H, A[first], H[first], own)
     D2[chosen] = 0.0
     while len(picks) < n:
-        total = D2.sum()
+        total = D2.sum(dtype=np.float64)
         if total > 0:
             i = int(rng.choice(len(A), p=D2 / total))
         else:  # every remaining row duplicates a centre: uniform among the unchosen
             i = int(rng.choice(np.flatnonzero(~chosen)))
         picks.append(i)
         chosen[i] = True
-        D2 = np.minimum(D2, gradient_embedding_sq_distances(A, H, A[i], H[i]))
+        np.minimum(D2, gradient_embedding_sq_distances(A, H, A[i], H[i], own), out=D2)
         D2[chosen] = 0.0
     return np.asarray(picks, dtype=np.intp)
 
