@@ -41,7 +41,7 @@ ALL_STRATEGIES = [
     RLC(),
     Schedule(Random(), Margin()),
     Mix([(HC(), 0.5), (LC(), 0.5)]),
-    Subsample(Entropy(), n_candidates=15),
+    Subsample(Entropy(), n_candidates=15, random_state=0),
     Coreset(),
     KMeansSampling(),
     MultiBatchKMeans(),
@@ -50,7 +50,7 @@ ALL_STRATEGIES = [
     ClusterBalanced(n_clusters=3),
     ClusterBalanced(n_clusters=3, proportional=True),
     BudgetSwitch(threshold=10),
-    Subsample(Coreset(), n_candidates=15),
+    Subsample(Coreset(), n_candidates=15, random_state=0),
 ]
 
 
