@@ -22,10 +22,9 @@ import numpy as np
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from skorch import NeuralNetClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-from quickstart import MLP  # noqa: E402
+from quickstart import make_net  # noqa: E402  (the demo's net: same protocol)
 
 from skal import ActiveLearner  # noqa: E402
 from skal.strategies import HC, HCLC, LC, LCHC, RHC, RLC, Entropy, Margin, Random  # noqa: E402
@@ -41,19 +40,6 @@ STRATEGIES = {
     "Margin": Margin(),
     "Entropy": Entropy(),
 }
-
-
-def make_net():
-    return NeuralNetClassifier(
-        MLP,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=3e-3,
-        max_epochs=60,
-        batch_size=32,
-        train_split=None,
-        verbose=0,
-    )
 
 
 def run(seeds, rounds):

@@ -489,8 +489,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         n_pool = self._X.shape[0]
         n_unlabeled = int((self.labeled_round_ < 0).sum())
         if n is None:
-            size = self.query_size if len(self.labeled_indices_) else self.initial_size
-            n = min(resolve_size(size, n_pool, "query_size"), n_unlabeled)
+            name = "query_size" if len(self.labeled_indices_) else "initial_size"
+            n = min(resolve_size(getattr(self, name), n_pool, name), n_unlabeled)
         check_n_query(n, n_unlabeled)
         return self._select(n)[0]
 

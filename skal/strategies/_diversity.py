@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..neighbors import kmeans, knn, min_sq_distances, resolve_backend
+from ..utils._selection import group_rows
 from ._features import EmbeddingStrategy
 
 __all__ = ["Coreset", "KMeansSampling", "MultiBatchKMeans", "TypiClust", "kcenter_greedy"]
@@ -199,6 +200,7 @@ class TypiClust(EmbeddingStrategy):
         sizes = np.bincount(labels, minlength=K)
         existing = np.bincount(labels[labeled], minlength=K)
         clusters = [c for c in np.lexsort((np.arange(K), -sizes, existing)) if sizes[c] > self.min_cluster_size]
+        groups = group_rows(labels, K)
         taken = labeled.copy()
         picks = []
         stalled = 0
@@ -206,7 +208,7 @@ class TypiClust(EmbeddingStrategy):
         while len(picks) < n and clusters and stalled < len(clusters):
             c = clusters[i % len(clusters)]
             i += 1
-            members = np.flatnonzero((labels == c) & ~taken)
+            members = groups[c][~taken[groups[c]]]
             if len(members) == 0:
                 stalled += 1
                 continue

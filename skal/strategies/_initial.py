@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..neighbors import kmeans
+from ..utils._selection import group_rows
 from ._features import EmbeddingStrategy
 
 __all__ = ["ClusterBalanced"]
@@ -39,8 +40,8 @@ class ClusterBalanced(EmbeddingStrategy):
         sizes = np.bincount(labels, minlength=K)
         quota = np.floor(sizes * n / len(labels)).astype(int) if self.proportional else np.full(K, n // K)
         picks = []
-        for c in range(K):
-            members = np.flatnonzero((labels == c) & free)
+        for c, rows in enumerate(group_rows(labels, K)):
+            members = rows[free[rows]]
             picks.extend(self._rng.permutation(members)[: quota[c]].tolist())
         picks = picks[:n]
         if len(picks) < n:

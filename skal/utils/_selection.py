@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["top_k"]
+__all__ = ["top_k", "group_rows"]
 
 
 def top_k(scores, k, candidates=None):
@@ -47,3 +47,14 @@ def top_k(scores, k, candidates=None):
         return candidates[order]
     # candidates are sorted by index, so the stable sort sends ties to the lower index
     return candidates[np.argsort(-values, kind="stable")[:k]]
+
+
+def group_rows(labels, n_groups):
+    """Row indices of each group, ascending: ``group_rows([1, 0, 1], 2) == [array([1]), array([0, 2])]``.
+
+    One stable sort instead of a ``labels == g`` pass over all rows per group.
+    """
+    labels = np.asarray(labels)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(1, n_groups))
+    return np.split(order, bounds)

@@ -34,3 +34,13 @@ def test_top_k_heavy_ties_small_k(values, k):
     scores = np.asarray(values, dtype=float)
     reference = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:k]
     assert top_k(scores, k).tolist() == reference
+
+
+def test_group_rows_matches_a_mask_per_group():
+    from skal.utils._selection import group_rows
+
+    labels = np.random.default_rng(0).integers(0, 6, 200)
+    groups = group_rows(labels, 8)  # groups 6 and 7 are empty
+    assert len(groups) == 8
+    for g, rows in enumerate(groups):
+        np.testing.assert_array_equal(rows, np.flatnonzero(labels == g))
