@@ -243,6 +243,18 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if not isinstance(s, QueryStrategy):
                 raise TypeError(f"{name} must be a skal QueryStrategy (e.g. skal.strategies.Entropy()); got {s!r}.")
         needs = strategy.requirements() | initial.requirements()
+        if "net" in needs and not is_skorch(self.estimator):
+            raise TypeError(
+                f"the strategy differentiates or samples a torch network, so the estimator must be a skorch "
+                f"NeuralNetClassifier; got {type(self.estimator).__name__}. Wrap your torch module in "
+                "skorch.NeuralNetClassifier, or use a strategy that needs only predict_proba (Entropy, Margin, "
+                "VariationRatio)."
+            )
+        if "loss" in needs and not hasattr(self.estimator, "predict_loss"):
+            raise TypeError(
+                f"the strategy ranks rows by a loss-prediction module, which {type(self.estimator).__name__} "
+                "lacks: build the net as skal.nn.LossPredictionNet(module, ...), or use GradNorm / Entropy."
+            )
         if "proba" in needs and not hasattr(self.estimator, "predict_proba"):
             raise TypeError(
                 f"the strategy scores rows by predict_proba, which {type(self.estimator).__name__} does not have. "

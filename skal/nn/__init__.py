@@ -6,3 +6,17 @@ __all__ = ["MODELS", "SmallCNN", "CifarResNet18", "VGG16", "MobileNetV2", "Dense
 from ._embedding import embed, last_linear_name  # noqa: E402
 
 __all__ += ["embed", "last_linear_name"]
+from ._gradients import per_sample_grad_norms, select_parameters  # noqa: E402
+from ._mc_dropout import MCDropoutStats, dropout_modules, mc_dropout_stats, only_dropout_active  # noqa: E402
+
+__all__ += [
+    "per_sample_grad_norms",
+    "select_parameters",
+    "mc_dropout_stats",
+    "MCDropoutStats",
+    "dropout_modules",
+    "only_dropout_active",
+]
+from ._loss_prediction import LossPredictionModule, LossPredictionNet, ranking_loss  # noqa: E402
+
+__all__ += ["LossPredictionNet", "LossPredictionModule", "ranking_loss"]

@@ -1,19 +1,24 @@
 """Query strategies: ``fit(X, *, labeled, estimator, y)`` then ``query(n)``.
 
 Score functions are pure and exported too: ``least_confidence``,
-``high_confidence``, ``margin``, ``entropy``.
+``high_confidence``, ``margin``, ``entropy``, ``bald``,
+``variation_ratio``.
 """
 
 from ._badge import BADGE
+from ._bayesian import BALD, DBAL
+from ._committee import VariationRatio
 from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
 from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
 from ._features import EmbeddingStrategy
+from ._gradient import GradNorm, LPLgrad
 from ._initial import ClusterBalanced
+from ._loss import LearningLoss
 from ._mix import Mix, split_counts
 from ._random import Random
 from ._schedule import HCLC, LCHC, RHC, RLC, BudgetSwitch, Schedule
-from ._scores import entropy, high_confidence, least_confidence, margin
-from ._subsample import Subsample
+from ._scores import bald, entropy, high_confidence, least_confidence, margin, variation_ratio
+from ._subsample import CandidateScoringStrategy, Subsample
 from ._uncertainty import HC, LC, Entropy, HighConfidence, LeastConfidence, Margin
 
 __all__ = [
@@ -26,6 +31,13 @@ __all__ = [
     "MultiBatchKMeans",
     "TypiClust",
     "BADGE",
+    "GradNorm",
+    "LPLgrad",
+    "LearningLoss",
+    "BALD",
+    "DBAL",
+    "VariationRatio",
+    "CandidateScoringStrategy",
     "ClusterBalanced",
     "BudgetSwitch",
     "Random",
@@ -47,4 +59,6 @@ __all__ = [
     "high_confidence",
     "margin",
     "entropy",
+    "bald",
+    "variation_ratio",
 ]

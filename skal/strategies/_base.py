@@ -24,8 +24,11 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
     Class attributes
     ----------------
     _requires : frozenset of str
-        What the strategy may ask of the estimator: ``{"proba"}`` for
-        ``predict_proba``. The learner checks these before any round starts.
+        What the strategy may ask of the estimator: ``"proba"``
+        (``predict_proba``), ``"embedding"`` (features of a net or of X),
+        ``"net"`` (an initialized skorch net: gradients, MC dropout) and
+        ``"loss"`` (``predict_loss``, a :class:`skal.nn.LossPredictionNet`).
+        The learner checks these before any round starts.
     _permutation_equivariant : bool
         True when permuting the pool rows permutes the picks the same way
         (deterministic scoring strategies). Checked by ``check_query_strategy``.
@@ -48,7 +51,7 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         return set(self._requires)
 
     def needs(self, labeled=None):
-        """What ``fit`` with this labeled mask will ask of the estimator: a subset of ``{"proba", "embedding"}``."""
+        """What ``fit`` with this labeled mask will ask of the estimator: a subset of ``_requires``."""
         return set(self._requires)
 
     def needs_estimator(self, labeled=None):

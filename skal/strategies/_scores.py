@@ -7,7 +7,7 @@ margin) and have no side effects, so they are tested on their own.
 import numpy as np
 from scipy.special import xlogy
 
-__all__ = ["least_confidence", "high_confidence", "margin", "entropy"]
+__all__ = ["least_confidence", "high_confidence", "margin", "entropy", "bald", "variation_ratio"]
 
 
 def _as_proba(proba):
@@ -68,3 +68,38 @@ def entropy(proba):
     """
     proba = _as_proba(proba)
     return np.maximum(-xlogy(proba, proba).sum(axis=1), 0.0)
+
+
+def bald(mean_proba, mean_entropy):
+    """BALD mutual information ``H(p̄) − (1/T) Σ_t H(p_t)`` in nats, clipped at 0.
+
+    ``mean_proba`` is p̄ over T stochastic passes and ``mean_entropy`` the mean
+    of their entropies (what :func:`skal.nn.mc_dropout_stats` accumulates). By
+    Jensen's inequality the value is ≥ 0; rounding can make it −1e-17, hence
+    the clip. It is 0 when every pass agrees (a net without dropout).
+
+    Examples
+    --------
+    >>> p = np.array([[0.5, 0.5]])
+    >>> bald(p, np.array([0.0])).round(6).tolist()  # passes sure of opposite classes
+    [0.693147]
+    >>> bald(p, entropy(p)).tolist()  # every pass says 50/50
+    [0.0]
+    """
+    mean_entropy = np.asarray(mean_entropy, dtype=np.float64)
+    return np.maximum(entropy(mean_proba) - mean_entropy, 0.0)
+
+
+def variation_ratio(votes):
+    """``1 − f_mode / T`` from per-class vote counts ``(n, C)`` of T committee members.
+
+    Examples
+    --------
+    >>> variation_ratio([[3, 0, 0], [1, 1, 1], [2, 1, 0]]).round(4).tolist()
+    [0.0, 0.6667, 0.3333]
+    """
+    votes = np.asarray(votes)
+    if votes.ndim != 2:
+        raise ValueError(f"votes must be 2-D (n_samples, n_classes); got shape {votes.shape}.")
+    total = votes.sum(axis=1)
+    return 1.0 - votes.max(axis=1) / np.maximum(total, 1)

@@ -6,9 +6,56 @@ import numpy as np
 from sklearn.base import clone
 
 from ..utils._random import as_generator
-from ._base import QueryStrategy
+from ._base import QueryStrategy, ScoringStrategy
 
-__all__ = ["Subsample"]
+__all__ = ["Subsample", "CandidateScoringStrategy", "subset_size", "draw_candidates"]
+
+
+def subset_size(n_candidates, n_unlabeled):
+    """|S| for ``n_candidates`` (a count, a fraction in (0, 1], or None for all rows), capped at ``n_unlabeled``."""
+    size = n_candidates
+    if size is None:
+        return n_unlabeled
+    if isinstance(size, Integral) and not isinstance(size, bool) and size > 0:
+        return min(int(size), n_unlabeled)
+    if isinstance(size, Real) and not isinstance(size, bool) and 0 < size <= 1:
+        return max(1, int(np.floor(size * n_unlabeled))) if n_unlabeled else 0
+    raise ValueError(f"n_candidates must be None, a positive int or a fraction in (0, 1]; got {size!r}.")
+
+
+def draw_candidates(labeled, n_candidates, rng):
+    """Sorted pool indices of S: shuffle the unlabeled rows, keep the first |S| (all of them when None)."""
+    unlabeled = np.flatnonzero(~labeled)
+    size = subset_size(n_candidates, len(unlabeled))
+    if size == len(unlabeled):
+        return unlabeled
+    return np.sort(rng.permutation(unlabeled)[:size])
+
+
+class CandidateScoringStrategy(ScoringStrategy):
+    """A scoring strategy that scores only a random candidate subset S of the unlabeled rows.
+
+    Subclasses take ``n_candidates`` and ``random_state`` parameters and
+    implement ``_score(X, rows, estimator)``; ``self._rng`` (a Generator from
+    ``random_state``) is ready when ``_score`` runs, after S was drawn from it.
+    ``scores_`` is NaN outside S and ``n_available_`` is |S|.
+    """
+
+    @property
+    def _permutation_equivariant(self):
+        return self.n_candidates is None and self._deterministic_scores
+
+    #: True when the scores do not depend on the random state (set False for MC sampling).
+    _deterministic_scores = True
+
+    def _fit(self, X, labeled, estimator, y):
+        self._rng = as_generator(self.random_state)
+        rows = draw_candidates(labeled, self.n_candidates, self._rng)
+        scores = np.full(len(labeled), np.nan)
+        if len(rows):
+            scores[rows] = self._score(X, rows, estimator)
+        self.scores_ = scores
+        self.n_available_ = len(rows)
 
 
 class Subsample(QueryStrategy):
@@ -54,17 +101,9 @@ class Subsample(QueryStrategy):
     def needs(self, labeled=None):
         return self.strategy.needs(labeled)
 
-    def _n_subset(self, n_unlabeled):
-        size = self.n_candidates
-        if isinstance(size, Integral) and not isinstance(size, bool) and size > 0:
-            return min(int(size), n_unlabeled)
-        if isinstance(size, Real) and not isinstance(size, bool) and 0 < size <= 1:
-            return max(1, int(np.floor(size * n_unlabeled))) if n_unlabeled else 0
-        raise ValueError(f"n_candidates must be a positive int or a fraction in (0, 1]; got {size!r}.")
-
     def _fit(self, X, labeled, estimator, y):
         unlabeled = np.flatnonzero(~labeled)
-        n_subset = self._n_subset(len(unlabeled))
+        n_subset = subset_size(self.n_candidates, len(unlabeled))
         rng = as_generator(self.random_state)
         self.candidates_ = np.sort(rng.permutation(unlabeled)[:n_subset])
         self._rows = np.union1d(np.flatnonzero(labeled), self.candidates_)

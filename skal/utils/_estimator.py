@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._random import torch_seed
 from ._validation import check_proba
 
-__all__ = ["is_skorch", "random_weight_net", "iter_proba", "predict_proba_rows", "require_proba"]
+__all__ = ["is_skorch", "random_weight_net", "iter_proba", "predict_proba_rows", "require_proba", "require_net"]
 
 #: Rows scored per call; bounds memory for large pools (a CIFAR-sized pool
 #: is never copied whole just to score its unlabeled rows).
@@ -71,6 +71,23 @@ def require_proba(estimator, who):
             "ActiveLearner(..., initial_strategy=Random()) or strategy=RHC() / RLC(); "
             "or start from labels you hold (fit(..., labeled_indices=..., labels=...))."
         ) from exc
+
+
+def require_net(estimator, who, why, alternative):
+    """Raise a clear error unless ``estimator`` is an initialized skorch net.
+
+    ``why`` says what the strategy takes from the net; ``alternative`` names a
+    strategy that works with the estimator given.
+    """
+    if estimator is None:
+        raise ValueError(f"{who} {why}: pass estimator= to fit (inside ActiveLearner this happens for you).")
+    if not is_skorch(estimator):
+        raise TypeError(
+            f"{who} {why}, so it needs a skorch NeuralNetClassifier; got {type(estimator).__name__}. "
+            f"Wrap a torch module in skorch.NeuralNetClassifier, or use {alternative}."
+        )
+    if not getattr(estimator, "initialized_", False):
+        raise NotFittedError(f"{who} got a skorch net that is not initialized; call net.initialize() or fit it first.")
 
 
 def iter_proba(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS):

@@ -1,0 +1,122 @@
+"""Monte Carlo dropout: T stochastic passes with only the dropout modules active (ALGORITHMS.md §2.6)."""
+
+from contextlib import contextmanager
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ._outputs import first_output, log_proba_fn, to_tensor
+
+__all__ = ["mc_dropout_stats", "MCDropoutStats", "dropout_modules", "only_dropout_active"]
+
+
+class MCDropoutStats(NamedTuple):
+    """What the MC-dropout strategies need, accumulated over T passes.
+
+    Attributes
+    ----------
+    mean_proba : ndarray (n, C), float64
+        p̄ = (1/T) Σ_t p_t.
+    mean_entropy : ndarray (n,), float64
+        (1/T) Σ_t H(p_t), in nats.
+    votes : ndarray (n, C), int
+        How many passes predicted each class (argmax).
+    n_samples : int
+        T.
+    """
+
+    mean_proba: np.ndarray
+    mean_entropy: np.ndarray
+    votes: np.ndarray
+    n_samples: int
+
+
+def dropout_modules(module):
+    """Every dropout module (``nn.Dropout``, ``Dropout2d``, ``AlphaDropout``...) inside ``module``."""
+    return [m for m in module.modules() if isinstance(m, torch.nn.modules.dropout._DropoutNd)]
+
+
+@contextmanager
+def only_dropout_active(module):
+    """Eval mode everywhere except dropout: BatchNorm keeps its running statistics.
+
+    R0b's ``clf.train()`` leaves BatchNorm in train mode, so a small batch
+    changes its statistics; R1 resets only ``BatchNorm2d``. Here every module
+    is in eval mode and only the dropout modules are switched on. Training
+    flags are restored on exit.
+    """
+    flags = [(m, m.training) for m in module.modules()]
+    module.eval()
+    for m in dropout_modules(module):
+        m.train()
+    try:
+        yield
+    finally:
+        for m, training in flags:
+            m.training = training
+
+
+def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
+    """T stochastic forward passes over ``X`` with only dropout active, accumulated per row.
+
+    Memory is O(n·C) whatever T: the passes are summed as they come, never
+    stored as a (T, n, C) tensor. The passes draw from a forked torch
+    generator seeded with ``seed``; the caller's global torch random state is
+    left as it was.
+
+    Parameters
+    ----------
+    net : initialized skorch NeuralNet (``CrossEntropyLoss`` or ``NLLLoss``)
+    X : array of shape (n, ...)
+    n_samples : int
+        T, the number of stochastic passes (10 in R0b and R1).
+    seed : int
+    batch_size : int, optional
+        Rows per forward pass; default the net's ``batch_size``.
+
+    Returns
+    -------
+    MCDropoutStats
+
+    Examples
+    --------
+    >>> from skorch import NeuralNetClassifier
+    >>> m = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3))
+    >>> net = NeuralNetClassifier(m, criterion=torch.nn.CrossEntropyLoss).initialize()
+    >>> stats = mc_dropout_stats(net, np.ones((5, 4), np.float32), n_samples=4, seed=0)
+    >>> stats.mean_proba.shape, int(stats.votes.sum())
+    ((5, 3), 20)
+    """
+    if int(n_samples) < 1:
+        raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
+    module = net.module_
+    to_log_proba = log_proba_fn(net)
+    batch_size = batch_size or getattr(net, "batch_size", 256) or 256
+    device = torch.device(net.device)
+    fork = [device.index or 0] if device.type == "cuda" else []
+    parts = {"proba": [], "entropy": [], "votes": []}
+    with torch.random.fork_rng(devices=fork), only_dropout_active(module), torch.no_grad():
+        torch.manual_seed(int(seed))
+        for start in range(0, len(X), batch_size):
+            xb = to_tensor(X[start : start + batch_size], device)
+            sum_p = sum_h = votes = None
+            for _ in range(int(n_samples)):
+                log_p = to_log_proba(first_output(module(xb))).double()
+                p = log_p.exp()
+                h = -torch.where(p > 0, p * log_p, torch.zeros_like(p)).sum(1)
+                vote = torch.nn.functional.one_hot(p.argmax(1), p.shape[1])
+                sum_p = p if sum_p is None else sum_p + p
+                sum_h = h if sum_h is None else sum_h + h
+                votes = vote if votes is None else votes + vote
+            parts["proba"].append((sum_p / n_samples).cpu().numpy())
+            parts["entropy"].append((sum_h / n_samples).cpu().numpy())
+            parts["votes"].append(votes.cpu().numpy())
+    if not parts["proba"]:
+        return MCDropoutStats(np.empty((0, 0)), np.empty(0), np.empty((0, 0), np.int64), int(n_samples))
+    return MCDropoutStats(
+        np.concatenate(parts["proba"]),
+        np.concatenate(parts["entropy"]),
+        np.concatenate(parts["votes"]),
+        int(n_samples),
+    )

@@ -1,0 +1,112 @@
+"""MC-dropout strategies: BALD and DBAL (ALGORITHMS.md §2.6)."""
+
+from ..utils._estimator import require_net
+from ._scores import bald, entropy
+from ._subsample import CandidateScoringStrategy
+
+__all__ = ["BALD", "DBAL"]
+
+_MAX_SEED = 2**32 - 1
+
+
+class _MCDropoutStrategy(CandidateScoringStrategy):
+    _requires = frozenset({"proba", "net"})
+    _deterministic_scores = False  # dropout masks depend on a row's place in its batch
+
+    def __init__(self, n_samples=10, n_candidates=None, batch_size=None, random_state=None):
+        self.n_samples = n_samples
+        self.n_candidates = n_candidates
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _mc_stats(self, X, rows, estimator):
+        require_net(
+            estimator,
+            type(self).__name__,
+            "samples predictions with dropout switched on",
+            "VariationRatio (a committee of models) or Entropy",
+        )
+        from ..nn import dropout_modules, mc_dropout_stats
+
+        if not dropout_modules(estimator.module_):
+            import warnings
+
+            warnings.warn(
+                f"{type(self).__name__}: the net has no dropout module, so every pass is the same and the "
+                "scores carry no model uncertainty. Add torch.nn.Dropout layers to the module.",
+                UserWarning,
+                stacklevel=4,
+            )
+        seed = int(self._rng.integers(_MAX_SEED))
+        return mc_dropout_stats(estimator, X[rows], n_samples=self.n_samples, seed=seed, batch_size=self.batch_size)
+
+
+class BALD(_MCDropoutStrategy):
+    """Bayesian Active Learning by Disagreement with MC dropout (Houlsby et al. 2011; Gal et al. 2017).
+
+    Score ``H(p̄) − (1/T) Σ_t H(p_t)``: the mutual information between the
+    label and the weights, estimated from T forward passes with only the
+    dropout modules active (BatchNorm stays in eval mode; the references' BN
+    in train mode is a pitfall, ALGORITHMS.md §2.6). The passes draw from a
+    torch generator seeded from ``random_state``; the global torch state is
+    left alone. Memory is O(n·C) whatever T.
+
+    Parameters
+    ----------
+    n_samples : int, default=10
+        T (``n_drop=10`` in R0b, ``DROPOUT_ITERATIONS: 10`` in R1).
+    n_candidates : None, int or float, default=None
+        Score a random subset of the unlabeled rows (the references score the
+        whole pool, so the default is all of them).
+    batch_size : int, optional
+        Rows per forward pass; default the net's.
+    random_state : None, int or Generator
+
+    Notes
+    -----
+    Needs a skorch net whose module contains ``torch.nn.Dropout`` layers; a
+    net without dropout gets a warning (every score is 0, so the lowest
+    indices win). Entropies are in nats (R1 uses log2 and adds 1e-6 inside the
+    logs; neither changes the ranking).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> m = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(16, 2))
+    >>> net = NeuralNetClassifier(m, criterion=torch.nn.CrossEntropyLoss).initialize()
+    >>> BALD(random_state=0).fit(np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32), estimator=net).query(3).shape
+    (3,)
+    """
+
+    def _score(self, X, rows, estimator):
+        stats = self._mc_stats(X, rows, estimator)
+        return bald(stats.mean_proba, stats.mean_entropy)
+
+
+class DBAL(_MCDropoutStrategy):
+    """Entropy of the MC-dropout mean, ``H(p̄)`` — what seed 001 (R1 ``Sampling.py::dbal``) calls DBAL.
+
+    Same sampling as :class:`BALD` (the same ``random_state`` gives the same
+    passes), but scores the predictive entropy of the averaged probabilities
+    (Gal et al. 2017's "Max Entropy" with MC dropout), not the mutual information.
+
+    Parameters
+    ----------
+    n_samples, n_candidates, batch_size, random_state
+        As in :class:`BALD`.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> m = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(16, 2))
+    >>> net = NeuralNetClassifier(m, criterion=torch.nn.CrossEntropyLoss).initialize()
+    >>> X = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    >>> s = DBAL(random_state=0).fit(X, estimator=net)
+    >>> bool((s.scores_ >= 0).all() and (s.scores_ <= np.log(2) + 1e-12).all())
+    True
+    """
+
+    def _score(self, X, rows, estimator):
+        return entropy(self._mc_stats(X, rows, estimator).mean_proba)

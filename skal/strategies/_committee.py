@@ -1,0 +1,154 @@
+"""Query by committee: variation ratio over an ensemble (seed 001's ENS-varR; ALGORITHMS.md §2.5)."""
+
+import numpy as np
+from sklearn.base import clone
+
+from ..utils._estimator import is_skorch, predict_proba_rows, random_weight_net
+from ..utils._random import as_generator, seed_params, torch_seed
+from ._base import QueryStrategy
+from ._scores import entropy, variation_ratio
+from ._subsample import draw_candidates
+
+__all__ = ["VariationRatio"]
+
+_MAX_SEED = 2**32 - 1
+
+
+class VariationRatio(QueryStrategy):
+    """Variation ratio ``1 − f_mode / T`` of a committee's votes, with a documented tie-break.
+
+    The committee is ``n_members`` copies of the learner's estimator, each
+    trained on the labeled rows from its own seed (seed 001: three ResNet-18s
+    that differ by initialisation), or the fitted ``committee`` you pass. Each
+    member votes with its most probable class.
+
+    With T members the score takes at most T distinct values, so ties are the
+    rule: ``tie_break="entropy"`` (default) orders tied rows by the entropy of
+    the committee's mean probabilities (higher first), then by pool index;
+    ``"index"`` by pool index alone.
+
+    Parameters
+    ----------
+    n_members : int, default=3
+        T, when the committee is trained here (``RESNET18_ENSEMBLE.yaml``: 3).
+    committee : list of fitted estimators, optional
+        Use these members as they are instead of training copies (their
+        ``predict_proba`` columns must be the same classes in the same order).
+    bootstrap : bool, default=False
+        Train each member on a bootstrap resample of the labeled rows (query
+        by bagging) — diversity for estimators without random initialisation.
+    tie_break : "entropy" or "index", default="entropy"
+    n_candidates : None, int or float, default=None
+        Score a random subset of the unlabeled rows (all by default, as R1).
+    random_state : None, int or Generator
+        Seeds each member's training (torch initialisation and shuffling for a
+        skorch net, ``random_state`` for a scikit-learn estimator), the
+        bootstrap and the subset.
+
+    Notes
+    -----
+    Before anything is labeled, a skorch committee is T nets with different
+    random weights (seed 000's random-weight idea); a scikit-learn committee
+    cannot vote untrained.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> labeled = np.zeros(60, bool); labeled[:20] = True
+    >>> s = VariationRatio(bootstrap=True, random_state=0)
+    >>> s.fit(X, y, labeled=labeled, estimator=DecisionTreeClassifier()).query(5).shape
+    (5,)
+    """
+
+    _requires = frozenset({"proba"})
+
+    def __init__(
+        self, n_members=3, committee=None, bootstrap=False, tie_break="entropy", n_candidates=None, random_state=None
+    ):
+        self.n_members = n_members
+        self.committee = committee
+        self.bootstrap = bootstrap
+        self.tie_break = tie_break
+        self.n_candidates = n_candidates
+        self.random_state = random_state
+
+    def needs_estimator(self, labeled=None):
+        return self.committee is None
+
+    def _fit(self, X, labeled, estimator, y):
+        if self.tie_break not in ("entropy", "index"):
+            raise ValueError(f"tie_break must be 'entropy' or 'index'; got {self.tie_break!r}.")
+        rng = as_generator(self.random_state)
+        rows = draw_candidates(labeled, self.n_candidates, rng)
+        self._classes = None
+        members = list(self.committee) if self.committee is not None else self._train_members(X, labeled, estimator, y, rng)
+        if not members:
+            raise ValueError("VariationRatio needs at least one committee member; pass n_members >= 1 or committee=[...].")
+        votes = mean_proba = None
+        for member in members:
+            proba = self._aligned(member, predict_proba_rows(member, X, rows, who="VariationRatio"))
+            if mean_proba is not None and proba.shape != mean_proba.shape:
+                raise ValueError(
+                    "VariationRatio: committee members give probabilities over different classes "
+                    f"({proba.shape[1]} vs {mean_proba.shape[1]} columns); train them on the same labels."
+                )
+            vote = np.zeros(proba.shape, dtype=np.int64)
+            vote[np.arange(len(proba)), proba.argmax(1)] = 1
+            votes = vote if votes is None else votes + vote
+            mean_proba = proba if mean_proba is None else mean_proba + proba
+        scores = np.full(len(labeled), np.nan)
+        scores[rows] = variation_ratio(votes) if len(rows) else []
+        self.scores_ = scores
+        self._rows = rows
+        self._tie = entropy(mean_proba / len(members)) if self.tie_break == "entropy" and len(rows) else np.zeros(len(rows))
+        self.n_available_ = len(rows)
+        self.committee_size_ = len(members)
+
+    def _train_members(self, X, labeled, estimator, y, rng):
+        if estimator is None:
+            raise ValueError("VariationRatio trains its committee from the estimator: pass estimator= to fit.")
+        n_members = int(self.n_members)
+        seeds = [int(s) for s in rng.integers(_MAX_SEED, size=max(n_members, 0))]
+        if not labeled.any():
+            if is_skorch(estimator):
+                return [random_weight_net(estimator, seed) for seed in seeds]
+            raise ValueError(
+                "VariationRatio trains its committee on the labeled rows and none is labeled yet; a scikit-learn "
+                "committee cannot vote untrained. Pick the first pool with initial_strategy=Random()."
+            )
+        if y is None:
+            raise ValueError("VariationRatio trains its committee on the labeled rows: pass y to fit.")
+        rows = np.flatnonzero(labeled)
+        y_l = np.asarray(y)[rows]
+        classes, codes = np.unique(y_l, return_inverse=True)
+        self._classes = classes
+        members = []
+        for seed in seeds:
+            take = rows
+            if self.bootstrap:
+                take = rows[np.random.default_rng(seed).integers(len(rows), size=len(rows))]
+            member = clone(estimator)
+            if is_skorch(member):
+                with torch_seed(seed):
+                    member.fit(X[take], codes[np.searchsorted(rows, take)].astype(np.int64))
+            else:
+                seed_params(member, seed).fit(X[take], y_l[np.searchsorted(rows, take)])
+            members.append(member)
+        return members
+
+    def _aligned(self, member, proba):
+        # a bootstrap resample can miss a class: put each member's columns under the labeled set's classes
+        member_classes = getattr(member, "classes_", None)
+        if self._classes is None or is_skorch(member) or member_classes is None or len(member_classes) == len(self._classes):
+            return proba
+        full = np.zeros((len(proba), len(self._classes)))
+        full[:, np.searchsorted(self._classes, member_classes)] = proba
+        return full
+
+    def _query(self, n):
+        rows = self._rows
+        order = np.lexsort((rows, -self._tie, -self.scores_[rows]))
+        return rows[order[:n]]
