@@ -86,7 +86,7 @@ def select_parameters(module, parameters="all"):
 
 def _auto_batch_size(n_params):
     # vmap holds one gradient per row: keep a chunk's gradients near 256 MiB of float32.
-    return int(max(1, min(512, (1 << 26) // max(1, n_params))))
+    return int(max(1, min(256, (1 << 26) // max(1, n_params))))
 
 
 def per_sample_grad_norms(
@@ -121,8 +121,8 @@ def per_sample_grad_norms(
     parameters : "all", "last", str, list or callable
         Which parameters the gradient is taken for; see :func:`select_parameters`.
     batch_size : int, optional
-        Rows per vectorised chunk; by default chosen so a chunk's gradients
-        take about 256 MiB.
+        Rows per vectorised chunk; by default at most 256, fewer when a
+        chunk's per-sample gradients would pass about 256 MiB.
     method : "vmap" or "loop"
         ``"vmap"``: ``torch.func`` (fast). ``"loop"``: one ``backward()`` per row,
         the reference procedure, for modules ``vmap`` cannot trace.
@@ -145,8 +145,6 @@ def per_sample_grad_norms(
     module = net.module_
     names = select_parameters(module, parameters)
     to_log_proba = log_proba_fn(net)
-    n_params = sum(p.numel() for n, p in module.named_parameters() if n in set(names))
-    batch_size = batch_size or _auto_batch_size(n_params)
     flags = [(m, m.training) for m in module.modules()]
     module.eval()
     try:
@@ -157,23 +155,81 @@ def per_sample_grad_norms(
             m.training = training
 
 
+def _ghost_linears(module, names, X, device):
+    """``nn.Linear`` layers, among the selected ones, whose per-sample weight gradient is one outer product.
+
+    For a layer called once per forward with a single input vector ``a``, the
+    gradient of its weight is ``g aᵀ`` (``g`` the gradient at its output), so
+    ``‖∇W‖ = ‖g‖·‖a‖`` and ``‖∇b‖ = ‖g‖``: the norms need ``g`` and ``‖a‖``, never
+    the out × in gradient (Goodfellow 2015's per-example norm trick). One dry
+    forward pass finds the layers where this holds; a layer applied twice
+    (weight sharing) or to a sequence keeps the plain per-sample gradient.
+    """
+    selected = set(names)
+    layers = {
+        name: m
+        for name, m in module.named_modules()
+        if isinstance(m, torch.nn.Linear) and ({f"{name}.weight", f"{name}.bias"} & selected)
+    }
+    if not layers or len(X) == 0:
+        return {}
+    calls = {name: [] for name in layers}
+    handles = [
+        m.register_forward_hook(lambda mod, inp, out, name=name: calls[name].append(inp[0].dim()))
+        for name, m in layers.items()
+    ]
+    try:
+        with torch.no_grad():
+            module(to_tensor(X[:1], device))
+    finally:
+        for h in handles:
+            h.remove()
+    return {name: m for name, m in layers.items() if calls[name] == [2]}
+
+
 def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, device):
-    chosen = set(names)
+    ghost = _ghost_linears(module, names, X, device)
+    ghost_params = {f"{name}.{kind}" for name in ghost for kind in ("weight", "bias")}
+    chosen = set(names) - ghost_params
     params = {n: p.detach() for n, p in module.named_parameters() if n in chosen}
     frozen = {n: p.detach() for n, p in module.named_parameters() if n not in chosen}
     frozen.update(module.named_buffers())
+    batch_size = batch_size or _auto_batch_size(sum(p.numel() for p in params.values()))
+    # the gradient at a ghost layer's output is taken through a zero shift added to that output
+    shifts = {name: torch.zeros(m.out_features, device=device, dtype=m.weight.dtype) for name, m in ghost.items()}
+    state = {}
 
-    def sample_loss(params, x):
+    def shift_output(name):
+        def hook(mod, inputs, output):
+            state["input_norms"][name] = torch.linalg.vector_norm(inputs[0])
+            return output + state["shifts"][name]
+
+        return hook
+
+    def sample_loss(params, shifts, x):
+        state["shifts"], state["input_norms"] = shifts, {}
         out = first_output(functional_call(module, {**params, **frozen}, (x.unsqueeze(0),)))
-        return loss(to_log_proba(out)[0])
+        return loss(to_log_proba(out)[0]), dict(state["input_norms"])
 
-    grads_of = vmap(grad(sample_loss), in_dims=(None, 0), randomness="different")
+    grads_of = vmap(grad(sample_loss, argnums=(0, 1), has_aux=True), in_dims=(None, None, 0), randomness="different")
+    handles = [m.register_forward_hook(shift_output(name)) for name, m in ghost.items()]
     scores = np.empty(len(X), dtype=np.float64)
-    for start in range(0, len(X), batch_size):
-        xb = to_tensor(X[start : start + batch_size], device)
-        grads = grads_of(params, xb)
-        norms = torch.stack([torch.linalg.vector_norm(grads[n].flatten(1), dim=1) for n in names], dim=1)
-        scores[start : start + len(xb)] = reduce(norms.double()).cpu().numpy()
+    try:
+        for start in range(0, len(X), batch_size):
+            xb = to_tensor(X[start : start + batch_size], device)
+            (grads, output_grads), input_norms = grads_of(params, shifts, xb)
+            columns = []
+            for n in names:
+                if n in grads:
+                    columns.append(torch.linalg.vector_norm(grads[n].flatten(1), dim=1))
+                    continue
+                layer, kind = n.rsplit(".", 1)
+                g = torch.linalg.vector_norm(output_grads[layer], dim=1)
+                columns.append(g * input_norms[layer] if kind == "weight" else g)
+            scores[start : start + len(xb)] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
+    finally:
+        for h in handles:
+            h.remove()
     return scores
 
 
@@ -185,6 +241,7 @@ def _norms_loop(module, X, names, loss, to_log_proba, reduce, batch_size, device
         x = to_tensor(X[i : i + 1], device)
         # autograd.grad leaves the parameters' .grad untouched (no zero_grad needed)
         grads = torch.autograd.grad(loss(to_log_proba(first_output(module(x)))[0]), chosen, allow_unused=True)
-        norms = torch.stack([torch.linalg.vector_norm(g) if g is not None else torch.zeros((), device=device) for g in grads])
+        zero = torch.zeros((), device=device)
+        norms = torch.stack([torch.linalg.vector_norm(g) if g is not None else zero for g in grads])
         scores[i] = reduce(norms.double()[None])[0].item()
     return scores

@@ -83,8 +83,8 @@ class LossPredictionNet(NeuralNetClassifier):
     module : torch module class or instance
     lpm_layers : list of str, optional
         Names (``module.named_modules()``) whose *outputs* feed the LPM; the
-        references tap the four ResNet stages (``["layer1", "layer2",
-        "layer3", "layer4"]`` for :class:`skal.nn.CifarResNet18`). Default:
+        references tap the four ResNet stages (``["net.layer1", "net.layer2",
+        "net.layer3", "net.layer4"]`` for :class:`skal.nn.CifarResNet18`). Default:
         the input of the last ``nn.Linear`` (the penultimate features), which
         every classifier has.
     lpm_hidden : int, default=128
@@ -136,7 +136,8 @@ class LossPredictionNet(NeuralNetClassifier):
         known = dict(self.module_.named_modules())
         missing = [n for n in names if n not in known]
         if missing:
-            raise ValueError(f"lpm_layers {missing} are not layers of the module; layers: {[n for n in known if n][:20]}")
+            layers = [n for n in known if n][:20]
+            raise ValueError(f"lpm_layers {missing} are not layers of the module; layers: {layers}")
         return names
 
     def initialize_module(self):

@@ -6,9 +6,9 @@ Score functions are pure and exported too: ``least_confidence``,
 """
 
 from ._badge import BADGE
+from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
 from ._bayesian import BALD, DBAL
 from ._committee import VariationRatio
-from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
 from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
 from ._features import EmbeddingStrategy
 from ._gradient import GradNorm, LPLgrad

@@ -75,7 +75,8 @@ class BALD(_MCDropoutStrategy):
     >>> from skorch import NeuralNetClassifier
     >>> m = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(16, 2))
     >>> net = NeuralNetClassifier(m, criterion=torch.nn.CrossEntropyLoss).initialize()
-    >>> BALD(random_state=0).fit(np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32), estimator=net).query(3).shape
+    >>> X = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    >>> BALD(random_state=0).fit(X, estimator=net).query(3).shape
     (3,)
     """
 

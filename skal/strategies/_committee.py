@@ -35,8 +35,9 @@ class VariationRatio(QueryStrategy):
         Use these members as they are instead of training copies (their
         ``predict_proba`` columns must be the same classes in the same order).
     bootstrap : bool, default=False
-        Train each member on a bootstrap resample of the labeled rows (query
-        by bagging) — diversity for estimators without random initialisation.
+        Train each member on a bootstrap resample of the labeled rows, drawn
+        within each class (query by bagging) — diversity for estimators
+        without random initialisation.
     tie_break : "entropy" or "index", default="entropy"
     n_candidates : None, int or float, default=None
         Score a random subset of the unlabeled rows (all by default, as R1).
@@ -83,13 +84,15 @@ class VariationRatio(QueryStrategy):
             raise ValueError(f"tie_break must be 'entropy' or 'index'; got {self.tie_break!r}.")
         rng = as_generator(self.random_state)
         rows = draw_candidates(labeled, self.n_candidates, rng)
-        self._classes = None
-        members = list(self.committee) if self.committee is not None else self._train_members(X, labeled, estimator, y, rng)
+        if self.committee is not None:
+            members = list(self.committee)
+        else:
+            members = self._train_members(X, labeled, estimator, y, rng)
         if not members:
-            raise ValueError("VariationRatio needs at least one committee member; pass n_members >= 1 or committee=[...].")
+            raise ValueError("VariationRatio needs a committee member; pass n_members >= 1 or committee=[...].")
         votes = mean_proba = None
         for member in members:
-            proba = self._aligned(member, predict_proba_rows(member, X, rows, who="VariationRatio"))
+            proba = predict_proba_rows(member, X, rows, who="VariationRatio")
             if mean_proba is not None and proba.shape != mean_proba.shape:
                 raise ValueError(
                     "VariationRatio: committee members give probabilities over different classes "
@@ -103,7 +106,8 @@ class VariationRatio(QueryStrategy):
         scores[rows] = variation_ratio(votes) if len(rows) else []
         self.scores_ = scores
         self._rows = rows
-        self._tie = entropy(mean_proba / len(members)) if self.tie_break == "entropy" and len(rows) else np.zeros(len(rows))
+        use_entropy = self.tie_break == "entropy" and len(rows)
+        self._tie = entropy(mean_proba / len(members)) if use_entropy else np.zeros(len(rows))
         self.n_available_ = len(rows)
         self.committee_size_ = len(members)
 
@@ -124,12 +128,13 @@ class VariationRatio(QueryStrategy):
         rows = np.flatnonzero(labeled)
         y_l = np.asarray(y)[rows]
         classes, codes = np.unique(y_l, return_inverse=True)
-        self._classes = classes
         members = []
         for seed in seeds:
             take = rows
-            if self.bootstrap:
-                take = rows[np.random.default_rng(seed).integers(len(rows), size=len(rows))]
+            if self.bootstrap:  # resampled within each class, so every member sees every labeled class
+                boot = np.random.default_rng(seed)
+                per_class = [rows[codes == c] for c in range(len(classes))]
+                take = np.sort(np.concatenate([boot.choice(r, size=len(r)) for r in per_class]))
             member = clone(estimator)
             if is_skorch(member):
                 with torch_seed(seed):
@@ -138,15 +143,6 @@ class VariationRatio(QueryStrategy):
                 seed_params(member, seed).fit(X[take], y_l[np.searchsorted(rows, take)])
             members.append(member)
         return members
-
-    def _aligned(self, member, proba):
-        # a bootstrap resample can miss a class: put each member's columns under the labeled set's classes
-        member_classes = getattr(member, "classes_", None)
-        if self._classes is None or is_skorch(member) or member_classes is None or len(member_classes) == len(self._classes):
-            return proba
-        full = np.zeros((len(proba), len(self._classes)))
-        full[:, np.searchsorted(self._classes, member_classes)] = proba
-        return full
 
     def _query(self, n):
         rows = self._rows

@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from ..exceptions import NotEnoughCandidatesError
 from ._random import seed_params
 
-__all__ = ["check_query_strategy", "make_pool", "parametrize_with_checks", "CHECKS"]
+__all__ = ["check_query_strategy", "make_pool", "make_net_pool", "parametrize_with_checks", "CHECKS"]
 
 
 def make_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, seed=0):
@@ -28,6 +28,40 @@ def make_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, seed=0
     labeled[[np.flatnonzero(y == c)[0] for c in range(n_classes)]] = True
     estimator = LogisticRegression(max_iter=500).fit(X[labeled], y[labeled])
     return X, y, labeled, estimator
+
+
+def make_net_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, seed=0, loss_prediction=False):
+    """Like :func:`make_pool`, with a small fitted skorch MLP (with dropout) as the model.
+
+    For strategies that need a torch network (gradients, MC dropout, a
+    loss-prediction module): ``loss_prediction=True`` gives a
+    :class:`skal.nn.LossPredictionNet`. Features are float32.
+    """
+    import torch
+    from skorch import NeuralNetClassifier
+
+    from ..nn import LossPredictionNet
+    from ._random import torch_seed
+
+    X, y, labeled, _ = make_pool(n_pool, n_features, n_classes, labeled_fraction, seed)
+    X = X.astype(np.float32)
+    with torch_seed(seed):
+        module = torch.nn.Sequential(
+            torch.nn.Linear(n_features, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, n_classes)
+        )
+        cls = LossPredictionNet if loss_prediction else NeuralNetClassifier
+        net = cls(
+            module,
+            criterion=torch.nn.CrossEntropyLoss,
+            optimizer=torch.optim.Adam,
+            lr=0.02,
+            max_epochs=20,
+            batch_size=16,
+            train_split=None,
+            verbose=0,
+        )
+        net.fit(X[labeled], y[labeled].astype(np.int64))
+    return X, y, labeled, net
 
 
 def _fit(strategy, X, labeled, estimator, y):

@@ -8,6 +8,8 @@ from sklearn.linear_model import LogisticRegression
 
 from skal.strategies import (
     BADGE,
+    BALD,
+    DBAL,
     HC,
     HCLC,
     LC,
@@ -18,7 +20,10 @@ from skal.strategies import (
     ClusterBalanced,
     Coreset,
     Entropy,
+    GradNorm,
     KMeansSampling,
+    LearningLoss,
+    LPLgrad,
     Margin,
     Mix,
     MultiBatchKMeans,
@@ -26,8 +31,9 @@ from skal.strategies import (
     Schedule,
     Subsample,
     TypiClust,
+    VariationRatio,
 )
-from skal.utils.estimator_checks import check_query_strategy, parametrize_with_checks
+from skal.utils.estimator_checks import check_query_strategy, make_net_pool, make_pool, parametrize_with_checks
 
 ALL_STRATEGIES = [
     Random(),
@@ -51,14 +57,46 @@ ALL_STRATEGIES = [
     ClusterBalanced(n_clusters=3, proportional=True),
     BudgetSwitch(threshold=10),
     Subsample(Coreset(), n_candidates=15, random_state=0),
+    VariationRatio(bootstrap=True),
+    VariationRatio(n_members=2, tie_break="index"),
 ]
+
+#: Strategies that need a skorch net (gradients, MC dropout, committees of nets).
+NET_STRATEGIES = [
+    GradNorm(n_candidates=None),
+    GradNorm(n_candidates=15, norm="global", parameters="last"),
+    BALD(n_samples=4),
+    DBAL(n_samples=4, n_candidates=0.5),
+    VariationRatio(n_members=2),
+]
+
+#: Strategies that need a LossPredictionNet.
+LPM_STRATEGIES = [LearningLoss(n_candidates=None), LearningLoss(n_candidates=15), LPLgrad(n_candidates=None)]
 
 
 @parametrize_with_checks(ALL_STRATEGIES)
 def test_contract(strategy, check, request):
-    from skal.utils.estimator_checks import make_pool
-
     check(strategy, make_pool())
+
+
+@pytest.fixture(scope="module")
+def net_pool():
+    return make_net_pool()
+
+
+@pytest.fixture(scope="module")
+def lpm_pool():
+    return make_net_pool(loss_prediction=True)
+
+
+@parametrize_with_checks(NET_STRATEGIES)
+def test_contract_with_a_net(strategy, check, net_pool):
+    check(strategy, net_pool)
+
+
+@parametrize_with_checks(LPM_STRATEGIES)
+def test_contract_with_a_loss_prediction_net(strategy, check, lpm_pool):
+    check(strategy, lpm_pool)
 
 
 @st.composite

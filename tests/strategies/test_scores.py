@@ -92,3 +92,28 @@ def test_inputs_are_not_mutated():
     for fn in (least_confidence, high_confidence, margin, entropy):
         fn(p)
     np.testing.assert_array_equal(p, before)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 6), st.integers(2, 5), st.integers(1, 8), st.integers(0, 10_000))
+def test_bald_is_nonnegative_and_bounded_by_the_mean_entropy(T, C, n, seed):
+    from skal.strategies import bald
+
+    rng = np.random.default_rng(seed)
+    passes = rng.dirichlet(np.full(C, 0.3), size=(T, n))
+    mean_h = np.mean([entropy(p) for p in passes], axis=0)
+    scores = bald(passes.mean(0), mean_h)
+    assert (scores >= 0).all()
+    assert (scores <= entropy(passes.mean(0)) + 1e-12).all()
+    if T == 1:
+        np.testing.assert_allclose(scores, 0.0, atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 6), st.integers(2, 5), st.integers(0, 10_000))
+def test_variation_ratio_range(T, C, seed):
+    from skal.strategies import variation_ratio
+
+    votes = np.random.default_rng(seed).multinomial(T, np.full(C, 1 / C), size=7)
+    scores = variation_ratio(votes)
+    assert ((scores >= 0) & (scores <= 1 - 1 / min(T, C) + 1e-12)).all()

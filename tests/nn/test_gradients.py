@@ -1,0 +1,183 @@
+"""Per-sample gradient norms: torch.func against a plain per-sample backward() loop."""
+
+import numpy as np
+import pytest
+import torch
+from skorch import NeuralNetClassifier
+
+from skal.nn import per_sample_grad_norms, select_parameters
+
+
+class ConvBN(torch.nn.Module):
+    """Conv + BatchNorm + dropout + an unused head: the parts the reference code has."""
+
+    def __init__(self, n_classes=4):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3)
+        self.bn = torch.nn.BatchNorm2d(4)
+        self.drop = torch.nn.Dropout(0.5)
+        self.unused = torch.nn.Linear(3, 3)  # R2b's unused head: no gradient, skipped
+        self.fc = torch.nn.Linear(4 * 6 * 6, n_classes)  # registered last: the "last" layer
+
+    def forward(self, x):
+        return self.fc(self.drop(torch.relu(self.bn(self.conv(x)))).flatten(1))
+
+
+def _net(criterion=torch.nn.CrossEntropyLoss, module=ConvBN, seed=0):
+    torch.manual_seed(seed)
+    net = NeuralNetClassifier(module, criterion=criterion).initialize()
+    with torch.no_grad():  # non-trivial running statistics, so eval vs train mode matters
+        net.module_.bn.running_mean.uniform_(-0.5, 0.5)
+        net.module_.bn.running_var.uniform_(0.5, 2.0)
+    return net
+
+
+def _pool(n=12, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, 1, 8, 8)).astype(np.float32)
+
+
+def reference_norms(net, X, loss, norm, names=None):
+    """The reference procedure: batch of one, eval mode, zero_grad, backward, norm per parameter tensor."""
+    module = net.module_
+    module.eval()
+    out = []
+    for i in range(len(X)):
+        module.zero_grad(set_to_none=True)
+        logits = module(torch.as_tensor(X[i : i + 1]))
+        p = torch.softmax(logits, 1)[0] if isinstance(net.criterion_, torch.nn.CrossEntropyLoss) else logits[0]
+        if loss == "entropy":
+            value = torch.distributions.Categorical(probs=p).entropy()
+        else:  # the reference's expected loss: Σ_i p_i CE(f(x), i), p not detached
+            value = sum(p[c] * -torch.log(p[c]) for c in range(len(p)))
+        value.backward()
+        tensors = [
+            (n, prm.grad.double().norm().item())
+            for n, prm in module.named_parameters()
+            if prm.grad is not None and (names is None or n in names)
+        ]
+        vals = np.array([t for _, t in tensors])
+        out.append(vals.sum() if norm == "sum_of_tensor_norms" else np.sqrt((vals**2).sum()))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("norm", ["sum_of_tensor_norms", "global"])
+@pytest.mark.parametrize("loss", ["entropy", "expected"])
+@pytest.mark.parametrize("method", ["vmap", "loop"])
+def test_equals_a_per_sample_backward_loop(norm, loss, method):
+    net, X = _net(), _pool()
+    expected = reference_norms(net, X, loss, norm)
+    got = per_sample_grad_norms(net, X, loss=loss, norm=norm, method=method, batch_size=5)
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+    assert len(np.unique(got.round(6))) == len(X)  # the scores really differ between rows
+
+
+def test_norms_are_not_the_same_quantity():
+    net, X = _net(), _pool()
+    total = per_sample_grad_norms(net, X, norm="sum_of_tensor_norms")
+    overall = per_sample_grad_norms(net, X, norm="global")
+    assert (total > overall).all()  # Σ‖g_j‖ ≥ √Σ‖g_j‖², strictly with several non-zero tensors
+
+
+def test_expected_scheme_is_the_entropy_in_disguise():
+    net, X = _net(), _pool()
+    np.testing.assert_allclose(
+        per_sample_grad_norms(net, X, loss="expected"), per_sample_grad_norms(net, X, loss="entropy"), rtol=1e-5
+    )
+
+
+def test_nll_criterion_with_probability_outputs():
+    class SoftmaxOut(ConvBN):
+        def forward(self, x):
+            return torch.softmax(super().forward(x), 1)
+
+    net, X = _net(torch.nn.NLLLoss, SoftmaxOut), _pool()
+    np.testing.assert_allclose(
+        per_sample_grad_norms(net, X), reference_norms(net, X, "entropy", "sum_of_tensor_norms"), rtol=1e-3
+    )
+
+
+@pytest.mark.parametrize(
+    "selector, expected",
+    [
+        ("last", ["fc.weight", "fc.bias"]),
+        ("conv", ["conv.weight", "conv.bias"]),
+        (["bn.weight", "fc"], ["bn.weight", "fc.weight", "fc.bias"]),
+        (lambda name: name.endswith("bias"), ["conv.bias", "bn.bias", "unused.bias", "fc.bias"]),
+    ],
+)
+def test_parameter_selection(selector, expected):
+    net, X = _net(), _pool(6)
+    assert select_parameters(net.module_, selector) == expected
+    names = set(expected)
+    np.testing.assert_allclose(
+        per_sample_grad_norms(net, X, parameters=selector),
+        reference_norms(net, X, "entropy", "sum_of_tensor_norms", names),
+        rtol=1e-4,
+    )
+
+
+def test_leaves_module_state_alone():
+    net, X = _net(), _pool(4)
+    net.module_.train()
+    before = {k: v.clone() for k, v in net.module_.state_dict().items()}
+    per_sample_grad_norms(net, X)
+    assert net.module_.training and net.module_.bn.training
+    for k, v in net.module_.state_dict().items():
+        torch.testing.assert_close(v, before[k])  # BatchNorm statistics untouched: scored in eval mode
+    assert all(p.grad is None for p in net.module_.parameters())
+
+
+def test_batch_size_does_not_change_scores():
+    net, X = _net(), _pool(9)
+    np.testing.assert_allclose(
+        per_sample_grad_norms(net, X, batch_size=1), per_sample_grad_norms(net, X, batch_size=4), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(loss="hinge"), "loss must be"),
+        (dict(norm="l1"), "norm must be"),
+        (dict(method="jit"), "method must be"),
+        (dict(parameters="nothing_here"), "selects no trainable parameter"),
+        (dict(parameters=3), "parameters must be"),
+    ],
+)
+def test_bad_arguments_name_the_fix(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        per_sample_grad_norms(_net(), _pool(2), **kwargs)
+
+
+def test_other_criteria_are_refused():
+    net = NeuralNetClassifier(ConvBN, criterion=torch.nn.MSELoss).initialize()
+    with pytest.raises(TypeError, match="CrossEntropyLoss"):
+        per_sample_grad_norms(net, _pool(2))
+
+
+class SharedAndSequence(torch.nn.Module):
+    """A Linear applied twice (shared weights) and one applied to a sequence: no outer-product shortcut there."""
+
+    def __init__(self):
+        super().__init__()
+        self.shared = torch.nn.Linear(6, 6)
+        self.token = torch.nn.Linear(3, 5)  # input (1, 2, 3): a sum of outer products per sample
+        self.fc = torch.nn.Linear(6 + 5, 4, bias=False)
+
+    def forward(self, x):
+        h = torch.tanh(self.shared(torch.tanh(self.shared(x))))
+        t = torch.tanh(self.token(x[:, :6].reshape(-1, 2, 3))).mean(1)
+        return self.fc(torch.cat([h, t], 1))
+
+
+@pytest.mark.parametrize("parameters", ["all", ["fc.weight"], ["shared.bias", "token"]])
+def test_linear_shortcut_matches_the_loop_where_it_applies_and_is_skipped_where_not(parameters):
+    torch.manual_seed(0)
+    net = NeuralNetClassifier(SharedAndSequence, criterion=torch.nn.CrossEntropyLoss).initialize()
+    X = np.random.default_rng(1).normal(size=(7, 6)).astype(np.float32)
+    names = set(select_parameters(net.module_, parameters))
+    expected = reference_norms(net, X, "entropy", "global", names)
+    np.testing.assert_allclose(per_sample_grad_norms(net, X, norm="global", parameters=parameters), expected, rtol=1e-4)
+    from skal.nn._gradients import _ghost_linears
+
+    assert list(_ghost_linears(net.module_, select_parameters(net.module_), X, "cpu")) == ["fc"]

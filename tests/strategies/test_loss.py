@@ -1,0 +1,25 @@
+"""LearningLoss: rank by the loss-prediction module's output."""
+
+import numpy as np
+import pytest
+
+from skal.strategies import LearningLoss
+from skal.utils.estimator_checks import make_net_pool
+
+
+def test_ranks_by_predicted_loss():
+    X, _, labeled, net = make_net_pool(loss_prediction=True)
+    s = LearningLoss(n_candidates=None).fit(X, labeled=labeled, estimator=net)
+    rows = np.flatnonzero(~labeled)
+    np.testing.assert_allclose(s.scores_[rows], net.predict_loss(X[rows]))
+    assert s.query(3).tolist() == rows[np.argsort(-net.predict_loss(X[rows]), kind="stable")[:3]].tolist()
+
+
+def test_needs_a_loss_prediction_net():
+    X, _, labeled, net = make_net_pool()
+    with pytest.raises(TypeError, match="LossPredictionNet"):
+        LearningLoss().fit(X, labeled=labeled, estimator=net)
+
+
+def test_default_subset_is_the_reference():
+    assert LearningLoss().n_candidates == 10_000  # R2c SUBSET
