@@ -56,7 +56,7 @@ peers-venv: .venv-peers/.installed
 	$(PYTHON) -m venv .venv-peers
 	.venv-peers/bin/pip install --quiet --upgrade pip
 	.venv-peers/bin/pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
-	.venv-peers/bin/pip install --quiet scikit-activeml baal modAL-python cardinal alipy tqdm matplotlib
+	.venv-peers/bin/pip install --quiet scikit-activeml baal modAL-python cardinal alipy tqdm matplotlib "setuptools<81"
 	.venv-peers/bin/pip install --quiet -e . --no-deps
 	touch $@
 

@@ -155,27 +155,32 @@ def per_sample_grad_norms(
             m.training = training
 
 
-def _ghost_linears(module, names, X, device):
-    """``nn.Linear`` layers, among the selected ones, whose per-sample weight gradient is one outer product.
+def _shortcut_layers(module, names, X, device):
+    """Selected ``nn.Linear`` / ``nn.Conv2d`` layers whose per-sample weight gradient comes from two small factors.
 
-    For a layer called once per forward with a single input vector ``a``, the
-    gradient of its weight is ``g aᵀ`` (``g`` the gradient at its output), so
-    ``‖∇W‖ = ‖g‖·‖a‖`` and ``‖∇b‖ = ‖g‖``: the norms need ``g`` and ``‖a‖``, never
-    the out × in gradient (Goodfellow 2015's per-example norm trick). One dry
-    forward pass finds the layers where this holds; a layer applied twice
-    (weight sharing) or to a sequence keeps the plain per-sample gradient.
+    For a layer called once per forward, the per-sample gradient of its weight
+    is built from the gradient ``g`` at its output and its input ``a``:
+    ``g aᵀ`` for a Linear on one vector (so ``‖∇W‖ = ‖g‖·‖a‖``, Goodfellow
+    2015), ``Σ_p g_p u_pᵀ`` for a convolution over the unfolded input patches
+    ``u_p``. ``vmap`` then only back-propagates to layer *outputs*, a plain
+    batched backward, instead of forming every per-sample weight gradient.
+    One dry forward pass finds the layers where this holds: a layer applied
+    twice (weight sharing), a Linear on a sequence, a grouped or non-zero
+    padded convolution keep the plain per-sample gradient.
+
+    Returns ``{name: (module, output shape of one sample)}``.
     """
     selected = set(names)
     layers = {
         name: m
         for name, m in module.named_modules()
-        if isinstance(m, torch.nn.Linear) and ({f"{name}.weight", f"{name}.bias"} & selected)
+        if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and ({f"{name}.weight", f"{name}.bias"} & selected)
     }
     if not layers or len(X) == 0:
         return {}
     calls = {name: [] for name in layers}
     handles = [
-        m.register_forward_hook(lambda mod, inp, out, name=name: calls[name].append(inp[0].dim()))
+        m.register_forward_hook(lambda mod, inp, out, name=name: calls[name].append((inp[0].dim(), out.shape[1:])))
         for name, m in layers.items()
     ]
     try:
@@ -184,48 +189,97 @@ def _ghost_linears(module, names, X, device):
     finally:
         for h in handles:
             h.remove()
-    return {name: m for name, m in layers.items() if calls[name] == [2]}
+    found = {}
+    for name, m in layers.items():
+        if len(calls[name]) != 1:
+            continue
+        ndim, out_shape = calls[name][0]
+        if isinstance(m, torch.nn.Linear) and ndim == 2:
+            found[name] = (m, tuple(out_shape))
+        elif (
+            isinstance(m, torch.nn.Conv2d)
+            and ndim == 4
+            and m.groups == 1
+            and m.padding_mode == "zeros"
+            and not isinstance(m.padding, str)
+        ):
+            found[name] = (m, tuple(out_shape))
+    return found
+
+
+def _conv_weight_norms(m, inputs, out_grads):
+    """Per-sample ‖∇W‖ of a convolution from its inputs ``(B, C, H, W)`` and output gradients ``(B, O, H', W')``.
+
+    With ``G = (B, O, P)`` and the unfolded input ``U = (B, C·k², P)``, the
+    gradient is ``G Uᵀ``. When P² < O·C·k² its squared norm is computed as
+    ``Σ_pq (GᵀG)_pq (UᵀU)_pq`` in float64 (the "ghost" norm: P × P instead of
+    O × C·k²); otherwise ``G Uᵀ`` is formed and its norm taken.
+    """
+    G = out_grads.flatten(2)
+    U = torch.nn.functional.unfold(inputs, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
+    n_positions = G.shape[2]
+    if n_positions * n_positions < G.shape[1] * U.shape[1]:
+        G, U = G.double(), U.double()
+        gram = (torch.bmm(G.transpose(1, 2), G) * torch.bmm(U.transpose(1, 2), U)).sum((1, 2))
+        return gram.clamp_min(0).sqrt()
+    return torch.linalg.vector_norm(torch.bmm(G, U.transpose(1, 2)).flatten(1), dim=1)
 
 
 def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, device):
-    ghost = _ghost_linears(module, names, X, device)
-    ghost_params = {f"{name}.{kind}" for name in ghost for kind in ("weight", "bias")}
-    chosen = set(names) - ghost_params
+    shortcut = _shortcut_layers(module, names, X, device)
+    shortcut_params = {f"{name}.{kind}" for name in shortcut for kind in ("weight", "bias")}
+    chosen = set(names) - shortcut_params
     params = {n: p.detach() for n, p in module.named_parameters() if n in chosen}
     frozen = {n: p.detach() for n, p in module.named_parameters() if n not in chosen}
     frozen.update(module.named_buffers())
-    batch_size = batch_size or _auto_batch_size(sum(p.numel() for p in params.values()))
-    # the gradient at a ghost layer's output is taken through a zero shift added to that output
-    shifts = {name: torch.zeros(m.out_features, device=device, dtype=m.weight.dtype) for name, m in ghost.items()}
+    if not batch_size:
+        per_row = sum(p.numel() for p in params.values())
+        for m, out_shape in shortcut.values():
+            if isinstance(m, torch.nn.Conv2d):  # captured input, its unfolded patches, the output gradient
+                n_out = int(np.prod(out_shape))
+                per_row += 2 * m.in_channels * int(np.prod(m.kernel_size)) * (n_out // m.out_channels) + n_out
+        batch_size = _auto_batch_size(per_row)
+    # the gradient at a shortcut layer's output is taken through a zero shift added to that output
+    shifts = {
+        name: torch.zeros(out_shape, device=device, dtype=m.weight.dtype) for name, (m, out_shape) in shortcut.items()
+    }
     state = {}
 
-    def shift_output(name):
+    def shift_output(name, is_conv):
         def hook(mod, inputs, output):
-            state["input_norms"][name] = torch.linalg.vector_norm(inputs[0])
+            # a Linear needs only ‖a‖; a convolution needs its input to unfold the patches
+            state["captured"][name] = inputs[0][0] if is_conv else torch.linalg.vector_norm(inputs[0])
             return output + state["shifts"][name]
 
         return hook
 
     def sample_loss(params, shifts, x):
-        state["shifts"], state["input_norms"] = shifts, {}
+        state["shifts"], state["captured"] = shifts, {}
         out = first_output(functional_call(module, {**params, **frozen}, (x.unsqueeze(0),)))
-        return loss(to_log_proba(out)[0]), dict(state["input_norms"])
+        return loss(to_log_proba(out)[0]), dict(state["captured"])
 
     grads_of = vmap(grad(sample_loss, argnums=(0, 1), has_aux=True), in_dims=(None, None, 0), randomness="different")
-    handles = [m.register_forward_hook(shift_output(name)) for name, m in ghost.items()]
+    handles = [
+        m.register_forward_hook(shift_output(name, isinstance(m, torch.nn.Conv2d))) for name, (m, _) in shortcut.items()
+    ]
     scores = np.empty(len(X), dtype=np.float64)
     try:
         for start in range(0, len(X), batch_size):
             xb = to_tensor(X[start : start + batch_size], device)
-            (grads, output_grads), input_norms = grads_of(params, shifts, xb)
+            (grads, output_grads), captured = grads_of(params, shifts, xb)
             columns = []
             for n in names:
                 if n in grads:
                     columns.append(torch.linalg.vector_norm(grads[n].flatten(1), dim=1))
                     continue
                 layer, kind = n.rsplit(".", 1)
-                g = torch.linalg.vector_norm(output_grads[layer], dim=1)
-                columns.append(g * input_norms[layer] if kind == "weight" else g)
+                m, g = shortcut[layer][0], output_grads[layer]
+                if kind == "bias":
+                    columns.append(torch.linalg.vector_norm(g.flatten(2).sum(2) if g.dim() > 2 else g, dim=1))
+                elif isinstance(m, torch.nn.Conv2d):
+                    columns.append(_conv_weight_norms(m, captured[layer], g))
+                else:
+                    columns.append(torch.linalg.vector_norm(g, dim=1) * captured[layer])
             scores[start : start + len(xb)] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
     finally:
         for h in handles:

@@ -20,7 +20,7 @@ class MCDropoutStats(NamedTuple):
         p̄ = (1/T) Σ_t p_t.
     mean_entropy : ndarray (n,), float64
         (1/T) Σ_t H(p_t), in nats.
-    votes : ndarray (n, C), int
+    votes : ndarray (n, C), int32
         How many passes predicted each class (argmax).
     n_samples : int
         T.
@@ -95,7 +95,7 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
     batch_size = batch_size or getattr(net, "batch_size", 256) or 256
     device = torch.device(net.device)
     fork = [device.index or 0] if device.type == "cuda" else []
-    parts = {"proba": [], "entropy": [], "votes": []}
+    mean_proba = mean_entropy = votes_out = None  # allocated once C is known: no per-chunk lists to concatenate
     with torch.random.fork_rng(devices=fork), only_dropout_active(module), torch.no_grad():
         torch.manual_seed(int(seed))
         for start in range(0, len(X), batch_size):
@@ -105,18 +105,19 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
                 log_p = to_log_proba(first_output(module(xb))).double()
                 p = log_p.exp()
                 h = -torch.where(p > 0, p * log_p, torch.zeros_like(p)).sum(1)
-                vote = torch.nn.functional.one_hot(p.argmax(1), p.shape[1])
+                vote = torch.nn.functional.one_hot(p.argmax(1), p.shape[1]).int()
                 sum_p = p if sum_p is None else sum_p + p
                 sum_h = h if sum_h is None else sum_h + h
                 votes = vote if votes is None else votes + vote
-            parts["proba"].append((sum_p / n_samples).cpu().numpy())
-            parts["entropy"].append((sum_h / n_samples).cpu().numpy())
-            parts["votes"].append(votes.cpu().numpy())
-    if not parts["proba"]:
-        return MCDropoutStats(np.empty((0, 0)), np.empty(0), np.empty((0, 0), np.int64), int(n_samples))
-    return MCDropoutStats(
-        np.concatenate(parts["proba"]),
-        np.concatenate(parts["entropy"]),
-        np.concatenate(parts["votes"]),
-        int(n_samples),
-    )
+            if mean_proba is None:
+                n_classes = sum_p.shape[1]
+                mean_proba = np.empty((len(X), n_classes))
+                mean_entropy = np.empty(len(X))
+                votes_out = np.empty((len(X), n_classes), dtype=np.int32)
+            rows = slice(start, start + len(xb))
+            mean_proba[rows] = (sum_p / n_samples).cpu().numpy()
+            mean_entropy[rows] = (sum_h / n_samples).cpu().numpy()
+            votes_out[rows] = votes.cpu().numpy()
+    if mean_proba is None:
+        return MCDropoutStats(np.empty((0, 0)), np.empty(0), np.empty((0, 0), np.int32), int(n_samples))
+    return MCDropoutStats(mean_proba, mean_entropy, votes_out, int(n_samples))

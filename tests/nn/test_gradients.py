@@ -178,6 +178,6 @@ def test_linear_shortcut_matches_the_loop_where_it_applies_and_is_skipped_where_
     names = set(select_parameters(net.module_, parameters))
     expected = reference_norms(net, X, "entropy", "global", names)
     np.testing.assert_allclose(per_sample_grad_norms(net, X, norm="global", parameters=parameters), expected, rtol=1e-4)
-    from skal.nn._gradients import _ghost_linears
+    from skal.nn._gradients import _shortcut_layers
 
-    assert list(_ghost_linears(net.module_, select_parameters(net.module_), X, "cpu")) == ["fc"]
+    assert list(_shortcut_layers(net.module_, select_parameters(net.module_), X, "cpu")) == ["fc"]
