@@ -49,6 +49,7 @@ bench: data
 	SKAL_DATA=$(DATA) $(BIN)/skal bench $(SUITES) --out benchmarks/results
 	$(BIN)/python benchmarks/run_confidence_digits.py
 	$(BIN)/python benchmarks/query_speed_uncertainty.py
+	$(BIN)/python benchmarks/grad_norms_speed.py
 
 # Peers for side-by-side benchmarks live in their own venv, never as skal dependencies.
 peers-venv: .venv-peers/.installed
@@ -62,6 +63,7 @@ peers-venv: .venv-peers/.installed
 
 bench-peers: data peers-venv
 	SKAL_DATA=$(DATA) .venv-peers/bin/python benchmarks/peers_side_by_side.py
+	.venv-peers/bin/python benchmarks/bald_vs_baal.py --sizes 10000 100000 1000000
 	$(BIN)/python benchmarks/query_speed.py
 
 clean:

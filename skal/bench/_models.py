@@ -28,14 +28,19 @@ def _sklearn(name, params):
     return makers[name]().set_params(**params)
 
 
-def build_model(spec, data):
+def build_model(spec, data, loss_prediction=False):
     """An estimator for ``data`` (from :func:`prepare_data`) from a model spec.
 
     ``spec``: ``{"name": "small_cnn" | "resnet18" | "vgg16" | "mobilenet_v2" | "densenet121" | "mlp"
     | "logreg" | "random_forest" | "hist_gb", "epochs", "lr", "batch_size", "optimizer": "adam" | "sgd",
     "params": {...}}``.
+
+    ``loss_prediction=True`` builds the same net as a :class:`skal.nn.LossPredictionNet` (for
+    LearningLoss and LPLgrad), tapping the penultimate features, with the references' detach
+    point scaled to the epochs: features are detached after 60 % of them (120 of 200 in R2/R2c),
+    unless ``spec["lpm_detach_epoch"]`` says otherwise.
     """
-    from ..nn import MODELS
+    from ..nn import MODELS, LossPredictionNet
 
     name = spec["name"]
     n_classes = len(data.classes)
@@ -49,17 +54,22 @@ def build_model(spec, data):
         if name == "small_cnn":
             module_params["image_size"] = shape[-1]
     sgd = spec.get("optimizer", "adam") == "sgd"
-    return NeuralNetClassifier(
+    epochs = spec.get("epochs", 10)
+    extra = {}
+    if loss_prediction:
+        extra["lpm_detach_epoch"] = spec.get("lpm_detach_epoch", int(0.6 * epochs))
+    return (LossPredictionNet if loss_prediction else NeuralNetClassifier)(
         module,
         **{f"module__{k}": v for k, v in module_params.items()},
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.SGD if sgd else torch.optim.Adam,
         **({"optimizer__momentum": 0.9, "optimizer__weight_decay": 5e-4} if sgd else {}),
         lr=spec.get("lr", 1e-3),
-        max_epochs=spec.get("epochs", 10),
+        max_epochs=epochs,
         batch_size=spec.get("batch_size", 64),
         train_split=None,
         device="cuda" if torch.cuda.is_available() else "cpu",
         verbose=0,
+        **extra,
         **spec.get("params", {}),
     )

@@ -57,7 +57,9 @@ def resolve_strategy(name, n_candidates=None):
     if cls is None or not isinstance(cls, type):
         return None
     strategy = cls()
-    if n_candidates and isinstance(strategy, ScoringStrategy):
+    if n_candidates and "n_candidates" in strategy.get_params():
+        strategy.set_params(n_candidates=n_candidates)  # GradNorm, LearningLoss, BALD... draw S themselves
+    elif n_candidates and isinstance(strategy, ScoringStrategy):
         strategy = Subsample(strategy, n_candidates=n_candidates)
     return strategy
 
@@ -220,6 +222,7 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
             bar.update(len(todo))
             continue
         model = build_model(model_spec, data)
+        lpm_model = None  # a LossPredictionNet, built when a strategy needs one
         if cfg.get("time_candidate"):
             for seed in cfg["seeds"]:
                 if results.key({**base, "kind": "candidate", "seed": seed}) not in results.done:
@@ -243,7 +246,11 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
                         results.write({**base, "kind": "missing_strategy", "strategy": name, "seed": None})
                     continue
                 bar.set_postfix(dataset=base["dataset"], strategy=name, seed=seed)
-                results.write(*_run_al(cfg, data, model, name, strategy, seed, base))
+                run_model = model
+                if "loss" in strategy.requirements():
+                    lpm_model = lpm_model or build_model(model_spec, data, loss_prediction=True)
+                    run_model = lpm_model
+                results.write(*_run_al(cfg, data, run_model, name, strategy, seed, base))
     bar.close()
     return results.path
 

@@ -41,6 +41,25 @@ def test_resolve_strategy():
     assert isinstance(resolve_strategy("Entropy", n_candidates=50), Subsample)
     assert resolve_strategy("Random", n_candidates=50).__class__.__name__ == "Random"
     assert resolve_strategy("NoSuchStrategy") is None and resolve_strategy("entropy") is None
+    # strategies that draw their own candidate subset get n_candidates set, not a Subsample wrapper
+    assert resolve_strategy("GradNorm", n_candidates=50).n_candidates == 50
+    assert resolve_strategy("LearningLoss", n_candidates=50).n_candidates == 50
+
+
+def test_loss_prediction_strategies_get_a_loss_prediction_net(tmp_path):
+    from skal.nn import LossPredictionNet
+
+    cfg = suite(strategies=["LearningLoss", "LPLgrad"], baselines=[], time_candidate=False, n_candidates=30)
+    cfg["model"] = {"name": "mlp", "epochs": 5, "lr": 0.01}
+    records = read_records(run_suite(cfg, tmp_path, quick=True, progress=False))
+    used = [r["strategy_used"] for r in records if r["kind"] == "round" and r["round"] == 1]
+    assert used[0].startswith("LearningLoss(n_candidates=30") and used[1].startswith("LPLgrad(n_candidates=30")
+
+    from skal.bench._data import prepare_data
+    from skal.bench._models import build_model
+
+    net = build_model(cfg["model"], prepare_data({"name": "digits", "n_pool": 100}), loss_prediction=True)
+    assert isinstance(net, LossPredictionNet) and net.lpm_detach_epoch == 3  # 60 % of 5 epochs (120 of 200)
 
 
 def test_run_records_resume_and_report(tmp_path):
