@@ -10,8 +10,9 @@ from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .exceptions import OracleError
-from .oracles import as_oracle
+from .exceptions import JournalError, OracleError
+from .journal import LabelJournal
+from .oracles import SKIP, STOP, as_oracle
 from .strategies import QueryStrategy, Random
 from .utils._estimator import is_skorch, random_weight_net
 from .utils._random import derive_seed, root_seed, seed_params, torch_seed
@@ -162,7 +163,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, *, labeled_indices=None, labels=None, eval_set=None):
+    def fit(self, X, y, *, labeled_indices=None, labels=None, eval_set=None, journal=None, retry_skipped=False):
         """Run the active-learning loop on the pool ``X``.
 
         Parameters
@@ -178,6 +179,16 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             0 (no initial query is made); the loop continues from them.
         eval_set : tuple (X_val, y_val), optional
             Scored after every round into ``history_[k]["score"]``.
+        journal : path, optional
+            A SQLite label journal (see :mod:`skal.journal`). Every answer is
+            written there before it is used. If the file already holds a run on
+            this pool, its labels are replayed without asking the oracle and the
+            loop continues where it stopped, with the queries it would have made
+            (its seed is reused; a different ``random_state`` is refused). A fit
+            parameter rather than a constructor one, so clones in
+            ``GridSearchCV`` never share a file.
+        retry_skipped : bool, default=False
+            Ask again for rows the oracle skipped in an earlier session.
 
         Returns
         -------
@@ -195,27 +206,66 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if eval_set is not None and (not isinstance(eval_set, tuple) or len(eval_set) != 2):
             raise ValueError("eval_set must be a tuple (X_val, y_val).")
         self._scorer()  # a bad scoring fails here, before any state changes
+        book = self._open_journal(journal, X)  # a journal of another pool or seed fails here
 
         # Everything is validated: from here on state changes.
-        self._start(X_in, classes)
+        self._start(X_in, classes, seed=None if book is None else book.seed)
+        self._book = book
+        if book is not None:
+            if book.seed is None:
+                book.set_seed(self.seed_)
+            if retry_skipped:
+                book.forget_skipped()
+            self.skipped_[list(book.skipped())] = True
+            self._replay = (book.labels(), book.queries(), book.rounds())
         bar = self._progress(n_pool, initial_n, query_n, n_rounds, budget)
         try:
             if given is not None:
-                self._record_round(given[0], given[1], "given", 0.0, 0.0, eval_set)
+                self._given_round(given, eval_set)
             else:
                 self._run_round(initial_n, oracle, eval_set)
             bar.update(1)
             self._set_bar(bar)
-            while self._more_rounds(n_rounds):
+            while not self.stopped_ and self._more_rounds(n_rounds):
                 n = self._next_size(query_n, budget)
                 if n == 0:
                     break
                 self._run_round(n, oracle, eval_set)
                 bar.update(1)
                 self._set_bar(bar)
+            if getattr(self, "_untrained", None) is not None:  # the last labeled round was replayed untrained
+                self._train(self._untrained)
+                self._untrained = None
+        except BaseException as exc:
+            if book is not None and hasattr(exc, "add_note"):
+                exc.add_note(
+                    f"skal: every answer received so far is in the journal {book.path!r}; call fit again with "
+                    "journal= that path to resume without asking for them again."
+                )
+            raise
         finally:
             bar.close()
+            if book is not None:
+                book.close()
+            self._book = None
         return self
+
+    def _open_journal(self, journal, X):
+        if journal is None:
+            return None
+        if isinstance(self.random_state, Integral):
+            seed = root_seed(self.random_state)
+        else:
+            seed = None
+        book = LabelJournal.open(journal, X, seed=seed)
+        if seed is not None and book.seed is not None and book.seed != seed:
+            book.close()
+            raise JournalError(
+                f"the journal {str(journal)!r} was written with random_state={book.seed}, this learner has "
+                f"random_state={self.random_state}. Resume with random_state={book.seed} (or None, which takes the "
+                "journal's), or start a new journal."
+            )
+        return book
 
     @staticmethod
     def _check_pool(X):
@@ -323,12 +373,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return indices
 
     # ------------------------------------------------------------ the state
-    def _start(self, X, classes):
+    def _start(self, X, classes, seed=None):
         for attr in ("estimator_", "classes_"):
             self.__dict__.pop(attr, None)
         X = self._validate_pool(X, reset=True)
         self._X = X
-        self.seed_ = root_seed(self.random_state)
+        self.seed_ = root_seed(self.random_state) if seed is None else int(seed)
         self._known_classes = classes
         if classes is not None:
             self.classes_ = classes
@@ -336,6 +386,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.labeled_indices_ = np.empty(0, dtype=np.intp)
         self.labels_ = np.empty(0, dtype=classes.dtype if classes is not None else np.float64)
         self.history_ = []
+        self.skipped_ = np.zeros(X.shape[0], dtype=bool)
+        self.stopped_ = False
+        self._untrained = None
+        self._book = None
+        self._replay = ({}, {}, {})  # journaled labels, queries and finished rounds of an earlier session
 
     @property
     def _round(self):
@@ -346,19 +401,98 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return n_rounds is None or self._round <= n_rounds
 
     def _next_size(self, query_n, budget):
-        n = min(query_n, int((self.labeled_round_ < 0).sum()))
+        n = min(query_n, int(((self.labeled_round_ < 0) & ~self.skipped_).sum()))
         if budget is not None:
             n = min(n, budget - len(self.labeled_indices_))
         return max(n, 0)
 
     def _run_round(self, n, oracle, eval_set):
+        round_ = self._round
+        journaled, queries, _ = self._replay
         t0 = time.perf_counter()
-        indices, strategy_name = self._select(n)
+        if round_ in queries:  # a resumed round: the query it made before
+            indices, strategy_name = np.asarray(queries[round_], dtype=np.intp), "replayed query"
+        else:
+            indices, strategy_name = self._select(n)
+            if self._book is not None:
+                self._book.write_query(round_, indices, strategy_name)
         t1 = time.perf_counter()
-        answers = oracle.label(indices, self._X[indices])
+        answers = {int(i): journaled[int(i)][1] for i in indices if int(i) in journaled}
+        ask = np.asarray([i for i in indices if int(i) not in answers and not self.skipped_[i]], dtype=np.intp)
+        if len(ask):
+            answers.update(self._ask(oracle, ask, round_, strategy_name))
         t2 = time.perf_counter()
-        labels = check_answers(answers, len(indices), self._known_classes)
-        self._record_round(indices, labels, strategy_name, t1 - t0, t2 - t1, eval_set)
+        rows = np.asarray([i for i in indices if int(i) in answers], dtype=np.intp)
+        if not len(rows):
+            return self._end_without_labels(round_, strategy_name)
+        labels = check_answers([answers[int(i)] for i in rows], len(rows), self._known_classes)
+        complete = not self.stopped_
+        self._record_round(rows, labels, strategy_name, t1 - t0, t2 - t1, eval_set, complete=complete)
+
+    def _end_without_labels(self, round_, strategy_name):
+        # every row of the batch was skipped, or the person stopped before answering any
+        if not self.stopped_:
+            self.history_.append(self._empty_record(round_, strategy_name, len(self.labeled_indices_)))
+
+    @staticmethod
+    def _empty_record(round_, strategy_name, n_labeled):
+        return {
+            "round": round_,
+            "n_labeled": n_labeled,
+            "n_queried": 0,
+            "queried": np.empty(0, dtype=np.intp),
+            "strategy": strategy_name,
+            "query_seconds": 0.0,
+            "label_seconds": 0.0,
+            "train_seconds": None,
+            "score": None,
+        }
+
+    def _ask(self, oracle, rows, round_, strategy_name):
+        """Answers for ``rows`` as ``{row: label}``, each journaled before it is returned.
+
+        A batch oracle's answer is validated whole, then written in one
+        transaction; a streaming oracle's answers are validated and written one
+        by one, so those given before an exception are kept. SKIP marks a row
+        skipped; STOP ends the session (``stopped_``).
+        """
+        book, name, seed = self._book, type(oracle).__name__, derive_seed(self.seed_, round_, "query")
+        if not getattr(oracle, "streams", False):
+            labels = check_answers(oracle.label(rows, self._X[rows]), len(rows), self._known_classes)
+            if book is not None:
+                book.write_labels(round_, rows, labels, oracle=name, strategy=strategy_name, seed=seed)
+            return dict(zip(rows.tolist(), labels))
+        answers = {}
+        for position, answer in oracle.iter_labels(rows, self._X[rows]):
+            if answer is STOP:
+                self.stopped_ = True
+                break
+            row = int(rows[position])
+            if answer is SKIP:
+                if book is not None:
+                    book.write_skipped(round_, [row], oracle=name)
+                self.skipped_[row] = True
+                continue
+            label = check_answers([answer], 1, self._known_classes)
+            if book is not None:
+                book.write_labels(round_, [row], label, oracle=name, strategy=strategy_name, seed=seed)
+            answers[row] = label[0]
+        return answers
+
+    def _given_round(self, given, eval_set):
+        rows, labels = given
+        journaled = self._replay[0]
+        if journaled:
+            first = sorted(r for r, (round_, _) in journaled.items() if round_ == 0)
+            if first != sorted(np.asarray(rows).tolist()):
+                raise JournalError(
+                    "the journal started from other labeled_indices than the ones given; pass the same "
+                    "labeled_indices and labels to resume, or a new journal."
+                )
+        elif self._book is not None:
+            self._book.write_query(0, rows, "given")
+            self._book.write_labels(0, rows, labels, oracle="given", strategy="given")
+        self._record_round(rows, labels, "given", 0.0, 0.0, eval_set, complete=True)
 
     def _strategy_for_round(self):
         nothing_labeled = not (self.labeled_round_ >= 0).any()
@@ -384,13 +518,20 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             y_pool[self.labeled_indices_] = self.labels_
         # Scoring runs under its own torch seed: skorch's data loaders draw from the
         # global generator even in eval mode, and MC-dropout strategies need a seed.
+        X_pool, keep = self._X, None
+        if self.skipped_.any():  # rows the oracle declined are not offered again
+            keep = np.flatnonzero(~self.skipped_)
+            X_pool, labeled = self._X[keep], labeled[keep]
+            y_pool = None if y_pool is None else y_pool[keep]
         with torch_seed(derive_seed(self.seed_, self._round, "score")):
-            strategy.fit(self._X, labeled=labeled, estimator=model, y=y_pool)
+            strategy.fit(X_pool, labeled=labeled, estimator=model, y=y_pool)
             indices = np.asarray(strategy.query(n))
         try:
             indices = self._check_indices(indices, len(labeled), labeled, "the strategy's query")
         except ValueError as exc:
             raise ValueError(f"{type(strategy).__name__} returned bad indices: {exc}") from None
+        if keep is not None:
+            indices = keep[indices]
         if len(indices) != n:
             raise ValueError(f"{type(strategy).__name__} returned {len(indices)} indices for a query of {n}.")
         name = repr(strategy)
@@ -398,7 +539,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             name += f" -> {strategy.active_!r}"
         return indices, name
 
-    def _record_round(self, indices, labels, strategy_name, query_s, label_s, eval_set):
+    def _record_round(self, indices, labels, strategy_name, query_s, label_s, eval_set, complete=True):
         round_ = self._round
         self.labeled_round_[indices] = round_
         self.labeled_indices_ = np.concatenate([self.labeled_indices_, indices])
@@ -417,6 +558,15 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             "score": None,
         }
         self.history_.append(record)
+        _, queries, rounds = self._replay
+        done = rounds.get(round_)
+        if done is not None and not self.warm_start and (round_ + 1) in queries:
+            # finished in an earlier session and the next query is journaled: no model is needed now
+            record.update({k: v for k, v in done.items() if k not in ("round", "n_labeled", "n_queried", "queried")})
+            record["replayed"] = True
+            self._untrained = round_
+            return
+        self._untrained = None
         t0 = time.perf_counter()
         self._train(round_)
         record["train_seconds"] = time.perf_counter() - t0
@@ -427,6 +577,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 record["scores"] = {name: float(value) for name, value in scores.items()}
                 scores = next(iter(scores.values()))
             record["score"] = float(scores)
+        if done is not None:
+            record["replayed"] = True
+        elif complete and self._book is not None:
+            self._book.write_round(round_, record)
 
     def _scorer(self):
         if self.scoring is None:

@@ -1,6 +1,6 @@
 """Exceptions raised by skal. Each is a ``ValueError`` so generic handlers still work."""
 
-__all__ = ["OracleError", "NotEnoughCandidatesError", "ProbabilityError"]
+__all__ = ["OracleError", "NotEnoughCandidatesError", "ProbabilityError", "JournalError"]
 
 
 class OracleError(ValueError):
@@ -16,3 +16,11 @@ class NotEnoughCandidatesError(ValueError):
 
 class ProbabilityError(ValueError):
     """An estimator's ``predict_proba`` returned rows that are not probabilities."""
+
+
+class JournalError(ValueError):
+    """The label journal cannot be used: another pool, another seed, or a failed write.
+
+    A failed write is rolled back: the journal keeps every earlier answer and
+    stays readable, so ``fit`` can resume from it once the cause is fixed.
+    """

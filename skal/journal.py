@@ -1,0 +1,238 @@
+"""A durable label journal: every answer an oracle gives is on disk before the learner uses it.
+
+The journal is one SQLite file (standard library, WAL mode, ``synchronous=FULL``).
+Each oracle response is written in its own transaction before the learner
+touches it: a batch oracle's answers in one commit, a person's answers one
+commit each. A crash (an exception, Ctrl-C, SIGKILL, a power cut) can lose
+only an answer the oracle had not yet returned.
+
+Tables
+------
+meta(key, value)
+    ``format`` = ``"skal-journal"``, ``version`` = ``1``, ``n_pool``,
+    ``pool_sha256`` (of the pool's rows as C-ordered bytes, with shape and
+    dtype), ``seed`` (the learner's root seed), ``created``.
+queries(round, rows, strategy, time)
+    The rows chosen for each round, written before the oracle is asked
+    (``rows`` is a JSON list of pool indices).
+labels(seq, row, round, label, oracle, strategy, seed, time)
+    One line per labeled pool row, in the order answers arrived (``seq``);
+    ``row`` is unique, so a row is never labeled twice; ``label`` is JSON.
+skipped(row, round, oracle, time)
+    Rows the oracle declined; not asked again unless ``retry_skipped=True``.
+rounds(round, record)
+    A round's history record (JSON), written once the round is labeled and
+    trained: a resume takes finished rounds from here instead of asking again.
+"""
+
+import hashlib
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .exceptions import JournalError
+
+__all__ = ["LabelJournal", "pool_fingerprint"]
+
+FORMAT, VERSION = "skal-journal", 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS queries (round INTEGER PRIMARY KEY, rows TEXT NOT NULL, strategy TEXT, time REAL);
+CREATE TABLE IF NOT EXISTS labels (
+    seq INTEGER PRIMARY KEY, row INTEGER NOT NULL UNIQUE, round INTEGER NOT NULL, label TEXT NOT NULL,
+    oracle TEXT, strategy TEXT, seed INTEGER, time REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS skipped (row INTEGER PRIMARY KEY, round INTEGER NOT NULL, oracle TEXT, time REAL);
+CREATE TABLE IF NOT EXISTS rounds (round INTEGER PRIMARY KEY, record TEXT NOT NULL);
+"""
+
+
+def pool_fingerprint(X):
+    """SHA-256 of the pool: its shape, dtype and rows as C-ordered bytes (hashed in blocks, no full copy)."""
+    X = np.asarray(X)
+    h = hashlib.sha256(f"{X.shape}|{X.dtype.str}".encode())
+    step = max(1, (1 << 24) // max(1, X[:1].nbytes))
+    for start in range(0, len(X), step):
+        h.update(np.ascontiguousarray(X[start : start + step]).tobytes())
+    return h.hexdigest()
+
+
+def _to_json(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    return json.dumps(value)
+
+
+class LabelJournal:
+    """The label journal of one pool. Open it with :meth:`open`.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels.db")
+    >>> X = np.arange(6.0).reshape(3, 2)
+    >>> j = LabelJournal.open(path, X, seed=7)
+    >>> j.write_labels(0, [2, 0], ["b", "a"], oracle="demo")
+    >>> LabelJournal.open(path, X).labels()
+    {2: (0, 'b'), 0: (0, 'a')}
+    """
+
+    def __init__(self, path, connection, seed):
+        self.path = str(path)
+        self._db = connection
+        self.seed = seed
+
+    # ----------------------------------------------------------- opening
+    @classmethod
+    def open(cls, path, X, seed=None):
+        """Open (or create) the journal at ``path`` for pool ``X``.
+
+        A new journal records the pool's row count and fingerprint and ``seed``.
+        An existing one must belong to the same pool, else :class:`JournalError`
+        is raised and nothing is written.
+        """
+        path = Path(path)
+        if path.exists() and path.is_dir():
+            raise JournalError(f"journal={str(path)!r} is a directory; give a file path such as 'labels.db'.")
+        n_pool, fingerprint = len(X), pool_fingerprint(X)
+        try:
+            db = sqlite3.connect(str(path), isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall()) if _has_table(db, "meta") else {}
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"cannot open the label journal {str(path)!r}: {exc}. Is it a skal journal?") from exc
+        if meta:
+            if meta.get("format") != FORMAT:
+                db.close()
+                raise JournalError(f"{str(path)!r} is not a skal label journal (format {meta.get('format')!r}).")
+            if int(meta["n_pool"]) != n_pool or meta["pool_sha256"] != fingerprint:
+                db.close()
+                raise JournalError(
+                    f"the journal {str(path)!r} belongs to another pool ({meta['n_pool']} rows, fingerprint "
+                    f"{meta['pool_sha256'][:12]}…) than the one given ({n_pool} rows, {fingerprint[:12]}…). "
+                    "Pass the same pool, in the same row order, to resume; or a new journal path to start over."
+                )
+            return cls(path, db, int(meta["seed"]) if meta.get("seed") not in (None, "") else None)
+        with _transaction(db, path):
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                db.execute(statement)
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("format", FORMAT),
+                    ("version", str(VERSION)),
+                    ("n_pool", str(n_pool)),
+                    ("pool_sha256", fingerprint),
+                    ("seed", "" if seed is None else str(int(seed))),
+                    ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z")),
+                ],
+            )
+        return cls(path, db, seed)
+
+    def close(self):
+        self._db.close()
+
+    def __getstate__(self):
+        raise TypeError("a LabelJournal holds an open database; pickle the learner, not its journal.")
+
+    # ------------------------------------------------------------ writing
+    def write_query(self, round_, rows, strategy):
+        with _transaction(self._db, self.path):
+            self._db.execute(
+                "INSERT OR REPLACE INTO queries (round, rows, strategy, time) VALUES (?, ?, ?, ?)",
+                (int(round_), json.dumps([int(r) for r in rows]), strategy, time.time()),
+            )
+
+    def write_labels(self, round_, rows, labels, oracle=None, strategy=None, seed=None):
+        """Store answers in one transaction (one oracle response)."""
+        now = time.time()
+        with _transaction(self._db, self.path):
+            self._db.executemany(
+                "INSERT INTO labels (row, round, label, oracle, strategy, seed, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(int(r), int(round_), _to_json(lab), oracle, strategy, seed, now) for r, lab in zip(rows, labels)],
+            )
+
+    def write_skipped(self, round_, rows, oracle=None):
+        now = time.time()
+        with _transaction(self._db, self.path):
+            self._db.executemany(
+                "INSERT OR REPLACE INTO skipped (row, round, oracle, time) VALUES (?, ?, ?, ?)",
+                [(int(r), int(round_), oracle, now) for r in rows],
+            )
+
+    def forget_skipped(self):
+        with _transaction(self._db, self.path):
+            self._db.execute("DELETE FROM skipped")
+
+    def write_round(self, round_, record):
+        record = {k: v for k, v in record.items() if k != "queried"}
+        with _transaction(self._db, self.path):
+            self._db.execute(
+                "INSERT OR REPLACE INTO rounds (round, record) VALUES (?, ?)",
+                (int(round_), json.dumps(record, default=lambda v: v.item() if hasattr(v, "item") else str(v))),
+            )
+
+    def set_seed(self, seed):
+        with _transaction(self._db, self.path):
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seed', ?)", (str(int(seed)),))
+        self.seed = int(seed)
+
+    # ------------------------------------------------------------ reading
+    def labels(self):
+        """``{row: (round, label)}`` in the order they were written."""
+        return {
+            row: (round_, json.loads(label))
+            for row, round_, label in self._db.execute("SELECT row, round, label FROM labels ORDER BY seq")
+        }
+
+    def skipped(self):
+        return {row for (row,) in self._db.execute("SELECT row FROM skipped")}
+
+    def queries(self):
+        return {r: json.loads(rows) for r, rows in self._db.execute("SELECT round, rows FROM queries")}
+
+    def rounds(self):
+        return {r: json.loads(rec) for r, rec in self._db.execute("SELECT round, record FROM rounds")}
+
+
+def _has_table(db, name):
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
+class _transaction:
+    """BEGIN IMMEDIATE … COMMIT; on failure ROLLBACK (the file stays readable) and a JournalError naming the fix."""
+
+    def __init__(self, db, path):
+        self.db, self.path = db, path
+
+    def __enter__(self):
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise JournalError(self._message(exc)) from exc
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+                return False
+            except sqlite3.Error as commit_exc:
+                exc = commit_exc
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        if isinstance(exc, sqlite3.Error):
+            raise JournalError(self._message(exc)) from exc
+        return False
+
+    def _message(self, exc):
+        return (
+            f"could not write to the label journal {self.path!r} ({exc}). Nothing of this write was kept; every "
+            "earlier answer is in the journal. Free disk space or fix the file's permissions, then call fit again "
+            "with the same journal to resume."
+        )
