@@ -37,6 +37,18 @@ def _check_count(value, name, minimum):
     return int(value)
 
 
+def _embeddings(estimator):
+    """Every ``embedding`` parameter inside a strategy, nested ones (``Mix``, ``Schedule``, ``Subsample``) included."""
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        return
+    for key, value in estimator.get_params(deep=False).items():
+        if key == "embedding":
+            yield value
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            for sub in item if isinstance(item, (list, tuple)) else [item]:
+                yield from _embeddings(sub)
+
+
 class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Pool-based active learning around any classifier or skorch net.
 
@@ -293,6 +305,14 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if not isinstance(s, QueryStrategy):
                 raise TypeError(f"{name} must be a skal QueryStrategy (e.g. skal.strategies.Entropy()); got {s!r}.")
         needs = strategy.requirements() | initial.requirements()
+        for s in (strategy, initial):
+            named = [v for v in _embeddings(s) if isinstance(v, str) and v not in ("auto", "input")]
+            if named and not is_skorch(self.estimator):
+                raise ValueError(
+                    f"{type(s).__name__}(embedding={named[0]!r}) takes features from a layer of a skorch net, but "
+                    f"the estimator is {type(self.estimator).__name__}. Use embedding='auto' or 'input' (the pool's "
+                    "own features), a callable X -> features, or a skorch net."
+                )
         if "net" in needs and not is_skorch(self.estimator):
             raise TypeError(
                 f"the strategy differentiates or samples a torch network, so the estimator must be a skorch "
@@ -738,6 +758,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return tqdm(total=total, disable=not self.verbose, desc="rounds", unit="round")
 
     def _set_bar(self, bar):
+        if not self.history_:  # stopped before the first answer
+            return
         last = self.history_[-1]
         bar.set_postfix(labeled=last["n_labeled"], score=last["score"])
 

@@ -186,3 +186,42 @@ def test_query_more_than_left(pool):
 def test_eval_set_shape(fitted, pool):
     X, y = pool
     refit_fails(fitted, ValueError, "eval_set", X, y, eval_set=[X, y, 1])
+
+
+def test_strategy_needing_a_layer_on_an_estimator_without_one(fitted, pool):
+    from skal.strategies import Coreset, Mix
+
+    X, y = pool
+    fitted.set_params(strategy=Coreset(embedding="hidden.0"))
+    refit_fails(fitted, ValueError, "layer of a skorch net.*embedding='auto'", X, y)
+    fitted.set_params(strategy=Mix([(Coreset(embedding="fc"), 0.5), (Random(), 0.5)]))
+    refit_fails(fitted, ValueError, "layer of a skorch net", X, y)
+
+
+def test_skorch_net_whose_outputs_are_not_probabilities(pool):
+    import torch
+
+    from skal.exceptions import ProbabilityError
+
+    from .conftest import make_net
+
+    X, y = pool
+    # NLLLoss (skorch's default) expects probabilities; this module returns logits
+    net = make_net(criterion=torch.nn.NLLLoss, max_epochs=1)
+    al = ActiveLearner(
+        net, Entropy(), initial_strategy=Random(), initial_size=12, query_size=10, n_rounds=2, random_state=0
+    )
+    with pytest.raises(ProbabilityError, match="CrossEntropyLoss"):
+        al.fit(X, y)
+    assert len(al.labels_) == 12 and len(al.history_) == 1  # round 0's labels are kept
+
+
+def test_a_pool_that_changed_between_a_run_and_its_resume(fitted, pool, tmp_path):
+    from skal.exceptions import JournalError
+
+    X, y = pool
+    path = tmp_path / "labels.db"
+    learner(n_rounds=1).fit(X, y, journal=path)
+    changed = X.copy()
+    changed[0, 0] += 1.0
+    refit_fails(fitted, JournalError, "another pool", changed, y, journal=path)

@@ -1,0 +1,77 @@
+"""Same random_state → the same labeled rows and history, for every strategy skal exports (CPU)."""
+
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+import skal.strategies as S
+from skal import ActiveLearner
+from skal.nn import LossPredictionNet
+
+from .conftest import MLP, make_blobs_pool
+
+#: Strategies whose constructor needs arguments.
+NEEDS_ARGS = {
+    "Schedule": lambda: S.Schedule(S.Random(), S.Margin()),
+    "Mix": lambda: S.Mix([(S.HC(), 0.5), (S.Coreset(), 0.5)]),
+    "Subsample": lambda: S.Subsample(S.Entropy(), n_candidates=20),
+}
+#: Abstract bases, not strategies one runs.
+BASES = {"QueryStrategy", "ScoringStrategy", "ProbaStrategy", "EmbeddingStrategy", "CandidateScoringStrategy"}
+
+
+def all_strategies():
+    found = []
+    for name in S.__all__:
+        obj = getattr(S, name)
+        if not (inspect.isclass(obj) and issubclass(obj, S.QueryStrategy)) or name in BASES:
+            continue
+        if obj in {type(s) for _, s in found}:  # aliases (LC, HC)
+            continue
+        found.append((name, NEEDS_ARGS[name]() if name in NEEDS_ARGS else obj()))
+    return found
+
+
+STRATEGIES = all_strategies()
+
+
+def test_the_walk_covers_every_exported_strategy():
+    names = {n for n, _ in STRATEGIES}
+    assert {"GradNorm", "LPLgrad", "LearningLoss", "BALD", "DBAL", "VariationRatio", "BADGE", "TypiClust"} <= names
+    assert len(names) >= 25
+
+
+def _net():
+    return LossPredictionNet(
+        MLP,
+        module__n_in=8,
+        module__n_out=3,
+        module__dropout=0.3,
+        optimizer=torch.optim.Adam,
+        lr=0.01,
+        max_epochs=3,
+        batch_size=16,
+        train_split=None,
+        verbose=0,
+    )
+
+
+def _run(strategy):
+    X, y = make_blobs_pool(n=90)
+    return ActiveLearner(_net(), strategy, initial_size=8, query_size=6, n_rounds=2, random_state=3).fit(X, y)
+
+
+@pytest.mark.parametrize("name, strategy", STRATEGIES, ids=[n for n, _ in STRATEGIES])
+def test_same_seed_same_queries_and_history(name, strategy):
+    first, second = _run(strategy), _run(strategy)
+    np.testing.assert_array_equal(first.labeled_indices_, second.labeled_indices_)
+    np.testing.assert_array_equal(first.labels_, second.labels_)
+    timing = {"query_seconds", "label_seconds", "train_seconds"}
+    for a, b in zip(first.history_, second.history_, strict=True):
+        assert {k: v for k, v in a.items() if k not in timing | {"queried"}} == {
+            k: v for k, v in b.items() if k not in timing | {"queried"}
+        }
+        np.testing.assert_array_equal(a["queried"], b["queried"])
+    np.testing.assert_allclose(first.predict_proba(first._X[:5]), second.predict_proba(second._X[:5]))
