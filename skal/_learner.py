@@ -281,7 +281,20 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _check_pool(X):
-        return check_array(X, allow_nd=True, dtype=None, ensure_all_finite=True)
+        try:
+            return check_array(X, allow_nd=True, dtype=None, ensure_all_finite=True)
+        except ValueError as exc:
+            text = str(exc)
+            if "NaN" in text or "infinity" in text:
+                hint = (
+                    "The pool X must be finite: impute missing values (e.g. a Pipeline with "
+                    "sklearn.impute.SimpleImputer before the learner) or drop those rows before fit."
+                )
+            elif "0 sample" in text:
+                hint = "The pool X is empty: pass at least one row to label."
+            else:
+                raise
+            raise ValueError(f"{text} {hint}") from exc
 
     def _validate_pool(self, X, reset):
         return validate_data(self, X, reset=reset, allow_nd=True, dtype=None, ensure_all_finite=True)
