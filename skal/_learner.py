@@ -92,6 +92,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         The label space. None takes it from a skorch net's ``classes``, else from
         the oracle (``np.unique`` of a label array), else from the labels seen so
         far. A skorch net needs it before its first prediction.
+    class_weight : None or "balanced", default=None
+        "balanced" reweights training by the labels held each round (n / (k ·
+        n_c) for the k classes seen; seed 003's imbalanced setting): a skorch
+        net gets ``criterion__weight``, a scikit-learn estimator
+        ``class_weight="balanced"``.
     scoring : None, str, callable, list or dict, default=None
         How ``eval_set`` is scored each round, as in ``GridSearchCV``: None is
         accuracy; a name (``"f1_macro"``) or scorer gives ``history_[k]["score"]``;
@@ -156,6 +161,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         n_rounds=None,
         budget=None,
         warm_start=False,
+        class_weight=None,
         classes=None,
         scoring=None,
         random_state=None,
@@ -169,6 +175,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.n_rounds = n_rounds
         self.budget = budget
         self.warm_start = warm_start
+        self.class_weight = class_weight
         self.classes = classes
         self.scoring = scoring
         self.random_state = random_state
@@ -229,6 +236,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if retry_skipped:
                 book.forget_skipped()
             self.skipped_[list(book.skipped())] = True
+            self.pseudo_labeled_[list(book.rows_from("pseudo"))] = True
             self._replay = (book.labels(), book.queries(), book.rounds())
         bar = self._progress(n_pool, initial_n, query_n, n_rounds, budget)
         try:
@@ -260,6 +268,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if book is not None:
                 book.close()
             self._book = None
+            self._replay = ({}, {}, {})  # teach() after fit must not see this session's journal
         return self
 
     def _open_journal(self, journal, X):
@@ -318,6 +327,15 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if not isinstance(s, QueryStrategy):
                 raise TypeError(f"{name} must be a skal QueryStrategy (e.g. skal.strategies.Entropy()); got {s!r}.")
         needs = strategy.requirements() | initial.requirements()
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError(f"class_weight must be None or 'balanced'; got {self.class_weight!r}.")
+        if self.class_weight is not None and not is_skorch(self.estimator):
+            if "class_weight" not in self.estimator.get_params():
+                raise TypeError(
+                    f"class_weight='balanced' needs an estimator with a class_weight parameter; "
+                    f"{type(self.estimator).__name__} has none. Use e.g. LogisticRegression, RandomForestClassifier, "
+                    "a skorch net, or class_weight=None."
+                )
         for s in (strategy, initial):
             named = [v for v in _embeddings(s) if isinstance(v, str) and v not in ("auto", "input")]
             if named and not is_skorch(self.estimator):
@@ -420,6 +438,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.labels_ = np.empty(0, dtype=classes.dtype if classes is not None else np.float64)
         self.history_ = []
         self.skipped_ = np.zeros(X.shape[0], dtype=bool)
+        self.pseudo_labeled_ = np.zeros(X.shape[0], dtype=bool)
         self.stopped_ = False
         self._untrained = None
         self._book = None
@@ -435,8 +454,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _next_size(self, query_n, budget):
         n = min(query_n, int(((self.labeled_round_ < 0) & ~self.skipped_).sum()))
-        if budget is not None:
-            n = min(n, budget - len(self.labeled_indices_))
+        if budget is not None:  # pseudo-labels cost no budget: it counts labels from the oracle
+            n = min(n, budget - int((self.labeled_round_ >= 0).sum() - self.pseudo_labeled_.sum()))
         return max(n, 0)
 
     def _run_round(self, n, oracle, eval_set):
@@ -452,7 +471,15 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         t1 = time.perf_counter()
         answers = {int(i): journaled[int(i)][1] for i in indices if int(i) in journaled}
         ask = np.asarray([i for i in indices if int(i) not in answers and not self.skipped_[i]], dtype=np.intp)
-        if len(ask):
+        pseudo = getattr(self, "_pseudo", None)
+        self._pseudo = None
+        if pseudo is not None and len(ask):  # a zero-shot first pool: labels from the strategy, not the oracle
+            labels = check_answers([pseudo[int(i)] for i in ask], len(ask), self._known_classes)
+            if self._book is not None:
+                self._book.write_labels(round_, ask, labels, oracle="pseudo", strategy=strategy_name)
+            answers.update(zip(ask.tolist(), labels))
+            self.pseudo_labeled_[ask] = True
+        elif len(ask):
             answers.update(self._ask(oracle, ask, round_, strategy_name))
         t2 = time.perf_counter()
         rows = np.asarray([i for i in indices if int(i) in answers], dtype=np.intp)
@@ -461,6 +488,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         labels = check_answers([answers[int(i)] for i in rows], len(rows), self._known_classes)
         complete = not self.stopped_
         self._record_round(rows, labels, strategy_name, t1 - t0, t2 - t1, eval_set, complete=complete)
+        if self.pseudo_labeled_[rows].any():
+            self.history_[-1]["pseudo"] = True
 
     def _end_without_labels(self, round_, strategy_name):
         # every row of the batch was skipped, or the person stopped before answering any
@@ -496,20 +525,32 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 book.write_labels(round_, rows, labels, oracle=name, strategy=strategy_name, seed=seed)
             return dict(zip(rows.tolist(), labels))
         answers = {}
-        for position, answer in oracle.iter_labels(rows, self._X[rows]):
-            if answer is STOP:
-                self.stopped_ = True
-                break
-            row = int(rows[position])
-            if answer is SKIP:
+        try:
+            for position, answer in oracle.iter_labels(rows, self._X[rows]):
+                if answer is STOP:
+                    self.stopped_ = True
+                    break
+                row = int(rows[position])
+                if answer is SKIP:
+                    if book is not None:
+                        book.write_skipped(round_, [row], oracle=name)
+                    self.skipped_[row] = True
+                    continue
+                label = check_answers([answer], 1, self._known_classes, batch=False)
                 if book is not None:
-                    book.write_skipped(round_, [row], oracle=name)
-                self.skipped_[row] = True
-                continue
-            label = check_answers([answer], 1, self._known_classes)
-            if book is not None:
-                book.write_labels(round_, [row], label, oracle=name, strategy=strategy_name, seed=seed)
-            answers[row] = label[0]
+                    book.write_labels(round_, [row], label, oracle=name, strategy=strategy_name, seed=seed)
+                answers[row] = label[0]
+        except BaseException as exc:
+            if answers:
+                # answers given before the failure are kept: in the journal if there is one, and here
+                self.unsaved_labels_ = (np.asarray(list(answers), dtype=np.intp), np.asarray(list(answers.values())))
+                if hasattr(exc, "add_note") and book is None:
+                    exc.add_note(
+                        f"skal: the {len(answers)} answers given before this error are in learner.unsaved_labels_ "
+                        "(rows, labels); pass them back with fit(..., labeled_indices=rows, labels=labels), or use "
+                        "fit(..., journal='labels.db') so every answer is kept on disk."
+                    )
+            raise
         return answers
 
     def _given_round(self, given, eval_set):
@@ -535,6 +576,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return strategy
 
     def _select(self, n):
+        if self._untrained is not None:  # a replayed round left untrained: its model is needed now
+            self._train(self._untrained)
+            self._untrained = None
         labeled = self.labeled_round_ >= 0
         strategy = clone(self._strategy_for_round())
         seed_params(strategy, derive_seed(self.seed_, self._round, "query"))
@@ -570,6 +614,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         name = repr(strategy)
         if hasattr(strategy, "active_"):
             name += f" -> {strategy.active_!r}"
+        self._pseudo = getattr(strategy, "pseudo_labels_", None)
+        if self._pseudo is not None and keep is not None:
+            self._pseudo = {int(keep[r]): lab for r, lab in self._pseudo.items()}
         return indices, name
 
     def _record_round(self, indices, labels, strategy_name, query_s, label_s, eval_set, complete=True):
@@ -639,6 +686,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         est = previous if continue_training else seed_params(self._prepared_clone(), seed)
         if not continue_training and self.warm_start and "warm_start" in est.get_params() and not is_skorch(est):
             est.set_params(warm_start=True)
+        self._apply_class_weight(est)
         try:
             if is_skorch(est):
                 with torch_seed(seed):
@@ -662,6 +710,21 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 )
             raise
         self.estimator_ = est
+
+    def _apply_class_weight(self, est):
+        if self.class_weight is None:
+            return
+        if not is_skorch(est):
+            est.set_params(class_weight="balanced")
+            return
+        import torch
+
+        codes = self._encode(self.labels_)
+        counts = np.bincount(codes, minlength=len(self.classes_)).astype(np.float64)
+        seen = counts > 0
+        weights = np.ones(len(self.classes_))
+        weights[seen] = counts.sum() / (seen.sum() * counts[seen])
+        est.set_params(criterion__weight=torch.as_tensor(weights, dtype=torch.float32))
 
     # ----------------------------------------------------------- step API
     def query(self, X_pool, n=None):

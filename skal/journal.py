@@ -56,7 +56,11 @@ def pool_fingerprint(X):
     h = hashlib.sha256(f"{X.shape}|{X.dtype.str}".encode())
     step = max(1, (1 << 24) // max(1, X[:1].nbytes))
     for start in range(0, len(X), step):
-        h.update(np.ascontiguousarray(X[start : start + step]).tobytes())
+        block = X[start : start + step]
+        if X.dtype.kind == "O":  # object memory holds addresses: hash the values' text instead
+            h.update(repr(block.tolist()).encode())
+        else:
+            h.update(np.ascontiguousarray(block).tobytes())
     return h.hexdigest()
 
 
@@ -97,6 +101,10 @@ class LabelJournal:
         path = Path(path)
         if path.exists() and path.is_dir():
             raise JournalError(f"journal={str(path)!r} is a directory; give a file path such as 'labels.db'.")
+        if not path.parent.exists():
+            raise JournalError(
+                f"the folder of journal={str(path)!r} does not exist; create {str(path.parent)!r} first."
+            )
         n_pool, fingerprint = len(X), pool_fingerprint(X)
         try:
             db = sqlite3.connect(str(path), isolation_level=None)
@@ -105,6 +113,11 @@ class LabelJournal:
             meta = dict(db.execute("SELECT key, value FROM meta").fetchall()) if _has_table(db, "meta") else {}
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"cannot open the label journal {str(path)!r}: {exc}. Is it a skal journal?") from exc
+        if not meta and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            db.close()
+            raise JournalError(
+                f"{str(path)!r} is an SQLite database but not a skal label journal; give a new path for the journal."
+            )
         if meta:
             if meta.get("format") != FORMAT:
                 db.close()
@@ -189,6 +202,10 @@ class LabelJournal:
             for row, round_, label in self._db.execute("SELECT row, round, label FROM labels ORDER BY seq")
         }
 
+    def rows_from(self, oracle):
+        """Rows whose label came from ``oracle`` (e.g. ``"pseudo"``)."""
+        return {row for (row,) in self._db.execute("SELECT row FROM labels WHERE oracle = ?", (oracle,))}
+
     def skipped(self):
         return {row for (row,) in self._db.execute("SELECT row FROM skipped")}
 
@@ -231,6 +248,11 @@ class _transaction:
         return False
 
     def _message(self, exc):
+        if isinstance(exc, sqlite3.IntegrityError):
+            return (
+                f"the label journal {self.path!r} already holds an answer for one of these rows ({exc}): a row is "
+                "labeled once. The oracle answered a row twice; nothing of this write was kept."
+            )
         return (
             f"could not write to the label journal {self.path!r} ({exc}). Nothing of this write was kept; every "
             "earlier answer is in the journal. Free disk space or fix the file's permissions, then call fit again "

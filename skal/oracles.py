@@ -369,6 +369,12 @@ class FileOracle(Oracle):
         indices = np.asarray(indices, dtype=np.intp)
         found = self._read()
         if found is None or not set(indices.tolist()) <= set(found):
+            if found and any(found.values()):
+                raise ValueError(
+                    f"{self.path} holds answers for another batch that were not read yet. Call fit with the same "
+                    "journal= and random_state as when the file was written (the batch is then the same), or move "
+                    "the file away to start a new batch."
+                )
             self._write(indices, X_rows)
             yield 0, STOP
             return
@@ -387,6 +393,12 @@ class FileOracle(Oracle):
             yield k, answer
         if missing:
             yield len(indices) - 1, STOP
+        else:  # every row answered: archive the file, so the next batch starts a fresh one
+            path = Path(self.path)
+            k = 1
+            while path.with_name(f"{path.stem}.answered-{k}{path.suffix}").exists():
+                k += 1
+            path.rename(path.with_name(f"{path.stem}.answered-{k}{path.suffix}"))
 
     def _write(self, indices, X_rows):
         path = Path(self.path)

@@ -175,14 +175,68 @@ def test_sqlite_errors_become_journal_errors(tmp_path):
     path = tmp_path / "labels.db"
     journal = LabelJournal.open(path, X, seed=0)
     journal.write_labels(0, [1], [0])
-    with pytest.raises(JournalError, match="Nothing of this write was kept"):
-        journal.write_labels(0, [1], [1])  # a row is labeled once: the constraint fails, the write rolls back
+    with pytest.raises(JournalError, match="labeled once.*nothing of this write was kept"):
+        journal.write_labels(0, [2, 1], [1, 1])  # row 1 again: the constraint fails, row 2 is rolled back too
     assert LabelJournal.open(path, X).labels() == {1: (0, 0)}
     with pytest.raises(JournalError, match="directory"):
         LabelJournal.open(tmp_path, X)
+    with pytest.raises(JournalError, match="create"):
+        LabelJournal.open(tmp_path / "missing" / "labels.db", X)
     (tmp_path / "not_a_db").write_text("hello")
     with pytest.raises(JournalError):
         LabelJournal.open(tmp_path / "not_a_db", X)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE labels (x)")
+    with pytest.raises(JournalError, match="not a skal label journal"):
+        LabelJournal.open(other, X)
+
+
+def test_object_pools_have_a_stable_fingerprint():
+    from skal.journal import pool_fingerprint
+
+    pool = np.array([["a", 1.5], ["b", 2.0]], dtype=object)
+    assert pool_fingerprint(pool) == pool_fingerprint(pool.copy()) == pool_fingerprint(np.array(pool.tolist(), object))
+    assert pool_fingerprint(pool) != pool_fingerprint(pool[::-1])
+
+
+def test_resume_after_a_fully_skipped_round_trains_before_querying(tmp_path, reference):
+    path = tmp_path / "labels.db"
+    calls = {"n": 0}
+
+    def person(i, row):
+        calls["n"] += 1
+        if 10 < calls["n"] <= 20:
+            return SKIP  # all of round 1
+        if calls["n"] == 25:
+            raise KeyboardInterrupt
+        return Y[i]
+
+    with pytest.raises(KeyboardInterrupt):
+        learner().fit(X, CallableOracle(person, per_row=True), journal=path)
+    asked = Person()
+    resumed = learner().fit(X, CallableOracle(asked, per_row=True), journal=path)
+    assert resumed.skipped_.sum() == 10 and len(resumed.labeled_indices_) == 40
+    assert not set(asked.asked) & set(_answered(path)[:14])
+
+
+def test_teach_after_a_resumed_fit_retrains(tmp_path):
+    path = tmp_path / "labels.db"
+    learner(n_rounds=3).fit(X, Y, journal=path)
+    al = learner(n_rounds=1).fit(X, Y, journal=path)
+    before = al.estimator_.coef_.copy()
+    free = np.flatnonzero(al.labeled_round_ < 0)[:5]
+    al.teach(free, Y[free])
+    assert not np.allclose(al.estimator_.coef_, before) and not al.history_[-1].get("replayed")
+
+
+def test_streamed_answers_are_kept_without_a_journal():
+    with pytest.raises(RuntimeError) as info:
+        al = learner()
+        al.fit(X, CallableOracle(Person(fail_at=15), per_row=True))
+    rows, labels = al.unsaved_labels_
+    assert len(rows) == 4 and (labels == Y[rows]).all()  # round 0 (10) trained; 4 of round 1 answered
+    assert "unsaved_labels_" in " ".join(info.value.__notes__)
 
 
 def test_skip_and_stop(tmp_path):

@@ -180,3 +180,14 @@ def test_answers_for_people_are_validated():
         open(p, "w").write("a,b\n1,2\n")
         list(FileOracle(p).iter_labels([1]))
     assert repr(SKIP) == "skal.oracles.SKIP" and repr(STOP) == "skal.oracles.STOP"
+
+
+def test_file_oracle_never_overwrites_unread_answers(tmp_path):
+    path = tmp_path / "batch.csv"
+    oracle = FileOracle(path, classes=["flat", "top"])
+    list(oracle.iter_labels([1, 2], np.zeros((2, 2))))
+    text = path.read_text().replace("1,,", "1,top,")
+    path.write_text(text)
+    with pytest.raises(ValueError, match="not read yet"):
+        list(oracle.iter_labels([5, 6], np.zeros((2, 2))))
+    assert "1,top," in path.read_text()

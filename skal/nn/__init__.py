@@ -20,3 +20,6 @@ __all__ += [
 from ._loss_prediction import LossPredictionModule, LossPredictionNet, ranking_loss  # noqa: E402
 
 __all__ += ["LossPredictionNet", "LossPredictionModule", "ranking_loss"]
+from ._self_supervised import VAE, SimCLR, augment, nt_xent  # noqa: E402
+
+__all__ += ["SimCLR", "VAE", "nt_xent", "augment"]

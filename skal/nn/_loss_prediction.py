@@ -179,13 +179,30 @@ class LossPredictionNet(NeuralNetClassifier):
         with self._tapped() as features:
             y_pred = self.infer(Xi, **fit_params)
         y_true = to_tensor(yi, self.device).long()
-        per_sample = -log_proba_fn(self)(first_output(y_pred)).gather(1, y_true[:, None]).squeeze(1)
+        per_sample = self._per_sample_loss(first_output(y_pred), y_true)
         if self._features_detached():
             features = [f.detach() for f in features]
         predicted = self.lossnet_(features)
         loss = per_sample.mean() + self.lpm_weight * ranking_loss(predicted, per_sample, self.lpm_margin)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
+
+    def _per_sample_loss(self, out, y_true):
+        """The criterion's loss per row (its weight, label smoothing and ignore_index included)."""
+        crit = self.criterion_
+        if isinstance(crit, torch.nn.CrossEntropyLoss):
+            return torch.nn.functional.cross_entropy(
+                out,
+                y_true,
+                weight=crit.weight,
+                ignore_index=crit.ignore_index,
+                label_smoothing=crit.label_smoothing,
+                reduction="none",
+            )
+        log_p = log_proba_fn(self)(out)  # NLLLoss on probabilities, or an error naming the fix
+        return torch.nn.functional.nll_loss(
+            log_p, y_true, weight=crit.weight, ignore_index=crit.ignore_index, reduction="none"
+        )
 
     def predict_loss(self, X):
         """The loss-prediction module's l̂ for each row of ``X``, float64 ``(n,)``, in eval mode."""

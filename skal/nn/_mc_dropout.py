@@ -93,8 +93,11 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
     module = net.module_
     to_log_proba = log_proba_fn(net)
     batch_size = batch_size or getattr(net, "batch_size", 256) or 256
+    if batch_size <= 0:  # skorch's -1: the whole data set at once
+        batch_size = max(len(X), 1)
     device = torch.device(net.device)
-    fork = [device.index or 0] if device.type == "cuda" else []
+    # torch.manual_seed reseeds every CUDA device too: fork them all, so all are restored
+    fork = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
     mean_proba = mean_entropy = votes_out = None  # allocated once C is known: no per-chunk lists to concatenate
     with torch.random.fork_rng(devices=fork), only_dropout_active(module), torch.no_grad():
         torch.manual_seed(int(seed))

@@ -8,6 +8,7 @@ Score functions are pure and exported too: ``least_confidence``,
 from ._badge import BADGE
 from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
 from ._bayesian import BALD, DBAL
+from ._cold_start import PseudoLabelInitializer, SelfSupervisedLoss, binning_select
 from ._committee import VariationRatio
 from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
 from ._features import EmbeddingStrategy
@@ -37,6 +38,9 @@ __all__ = [
     "BALD",
     "DBAL",
     "VariationRatio",
+    "SelfSupervisedLoss",
+    "PseudoLabelInitializer",
+    "binning_select",
     "CandidateScoringStrategy",
     "ClusterBalanced",
     "BudgetSwitch",

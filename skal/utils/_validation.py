@@ -69,12 +69,14 @@ def _is_missing(values):
     return np.zeros(values.shape, dtype=bool)
 
 
-def check_answers(labels, n_expected, classes=None):
+def check_answers(labels, n_expected, classes=None, batch=True):
     """Validate an oracle's answer for a batch of ``n_expected`` rows.
 
     Returns the labels as a 1-D array. Raises :class:`~skal.exceptions.OracleError`
     for a wrong length, a missing label (None/NaN/inf) or a label outside ``classes``.
+    ``batch=False`` checks one streamed answer (earlier answers of its batch were kept).
     """
+    kept = "Nothing from this batch was stored." if batch else "The answers before this one were kept."
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n_expected:
         raise OracleError(
@@ -86,7 +88,7 @@ def check_answers(labels, n_expected, classes=None):
         where = np.flatnonzero(missing)[:5].tolist()
         raise OracleError(
             f"the oracle returned missing labels (None/NaN/inf) at batch positions {where}; "
-            "every queried row needs a label. Nothing from this batch was stored."
+            f"every queried row needs a label. {kept}"
         )
     if classes is not None:
         unknown = ~np.isin(labels, classes)
@@ -95,7 +97,7 @@ def check_answers(labels, n_expected, classes=None):
             raise OracleError(
                 f"the oracle returned labels {bad} that are not among the known classes "
                 f"{np.asarray(classes).tolist()[:20]}; pass the full label space as "
-                "ActiveLearner(classes=...) or fix the oracle. Nothing from this batch was stored."
+                f"ActiveLearner(classes=...) or fix the oracle. {kept}"
             )
         labels = labels.astype(np.asarray(classes).dtype, copy=False)
     return labels

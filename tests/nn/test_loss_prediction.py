@@ -119,3 +119,13 @@ def test_taps_named_resnet_stages():
 def test_unknown_layer_is_named():
     with pytest.raises(ValueError, match="lpm_layers"):
         LossPredictionNet(_module(), lpm_layers=["layer9"]).initialize()
+
+
+def test_criterion_settings_reach_the_per_sample_loss():
+    X, y = _data(16)
+    net = LossPredictionNet(_module(), train_split=None, verbose=0).initialize()
+    out = net.module_(torch.as_tensor(X))
+    plain = net._per_sample_loss(out, torch.as_tensor(y))
+    net.set_params(criterion__weight=torch.tensor([1.0, 0.0, 0.0]), criterion__label_smoothing=0.0)
+    weighted = net._per_sample_loss(out, torch.as_tensor(y))
+    assert (weighted[y != 0] == 0).all() and torch.allclose(weighted[y == 0], plain[y == 0])

@@ -89,3 +89,10 @@ def test_finds_every_dropout_kind():
 def test_bad_n_samples():
     with pytest.raises(ValueError, match="n_samples"):
         mc_dropout_stats(_net(), X, n_samples=0)
+
+
+def test_whole_data_set_batch_size():
+    net = _net()
+    net.set_params(batch_size=-1)
+    stats = mc_dropout_stats(net, X, n_samples=2, seed=0)
+    assert stats.mean_proba.shape == (30, 3)
