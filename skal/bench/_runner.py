@@ -19,7 +19,7 @@ from ..utils._random import derive_seed, torch_seed
 from ._data import prepare_data, variant_name
 from ._models import build_model
 
-__all__ = ["load_config", "run_suite", "resolve_strategy"]
+__all__ = ["load_config", "run_suite", "resolve_strategy", "build_spec"]
 
 SCORING = {"accuracy": "accuracy", "macro_f1": "f1_macro"}
 BASELINES = {"stratified": "Stratified (oracle)"}
@@ -64,6 +64,31 @@ def resolve_strategy(name, n_candidates=None):
     return strategy
 
 
+def build_spec(spec, n_candidates=None):
+    """An object from a suite spec: a strategy name, or ``{"name": ..., "params": {...}}`` where ``name`` is a
+    class of ``skal.strategies`` or ``skal.nn`` and params may nest specs (``{"name": "VAE", "params": {...}}``)."""
+    if spec is None or isinstance(spec, str):
+        return None if spec is None else resolve_strategy(spec, n_candidates)
+    from .. import nn as skal_nn
+
+    cls = getattr(skal_strategies, spec["name"], None) or getattr(skal_nn, spec["name"], None)
+    if cls is None:
+        return None
+    params = {k: build_spec(v) if isinstance(v, dict) and "name" in v else v for k, v in spec.get("params", {}).items()}
+    return cls(**params)
+
+
+def _entry(entry, n_candidates):
+    """``(label, strategy, initial_strategy or None)`` for a suite's strategy entry (a name or a dict)."""
+    if isinstance(entry, str):
+        return entry, resolve_strategy(entry, n_candidates), None
+    return entry["label"], build_spec(entry["strategy"], n_candidates), build_spec(entry.get("initial_strategy"))
+
+
+def _label(entry):
+    return entry if isinstance(entry, str) else entry["label"]
+
+
 class _Results:
     """Append-only JSON lines; a run counts as done once its ``run`` record is written."""
 
@@ -96,14 +121,15 @@ class _Results:
         self.done.update(self.key(r) for r in records if r["kind"] in ("run", "candidate", "missing_strategy"))
 
 
-def _run_al(cfg, data, model, name, strategy, seed, base):
+def _run_al(cfg, data, model, name, strategy, seed, base, initial_override=None):
     initial = cfg.get("initial_strategy")
     if cfg.get("random_start_for_uncertainty") and "proba" in strategy.needs(None):
         initial = initial or "Random"  # the protocol's random first pool for strategies that need a model
+    initial = initial_override if initial_override is not None else (resolve_strategy(initial) if initial else None)
     learner = ActiveLearner(
         model,
         strategy,
-        initial_strategy=resolve_strategy(initial) if initial else None,
+        initial_strategy=initial,
         initial_size=cfg["initial_size"],
         query_size=cfg["query_size"],
         n_rounds=cfg["n_rounds"],
@@ -201,14 +227,15 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
     plan = [
         (d, s, seed)
         for d in cfg["datasets"]
-        for s in cfg["strategies"] + cfg.get("baselines", [])
+        for s in [_label(e) for e in cfg["strategies"]] + cfg.get("baselines", [])
         for seed in cfg["seeds"]
     ]
     bar = tqdm(total=len(plan), desc=cfg["name"], unit="run", disable=not progress)
     for spec in cfg["datasets"]:
         model_spec = spec.get("model", cfg["model"])
         base = {"suite": cfg["name"], "dataset": variant_name(spec), "model": model_spec["name"]}
-        todo = [(s, seed) for s in cfg["strategies"] + cfg.get("baselines", []) for seed in cfg["seeds"]]
+        names = [_label(e) for e in cfg["strategies"]] + cfg.get("baselines", [])
+        todo = [(s, seed) for s in names for seed in cfg["seeds"]]
         if all(
             results.key({**base, "kind": "run", "strategy": BASELINES.get(s, s), "seed": seed}) in results.done
             for s, seed in todo
@@ -228,7 +255,8 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
                 if results.key({**base, "kind": "candidate", "seed": seed}) not in results.done:
                     results.write(_candidate(cfg, data, model, seed, base))
         budgets = None
-        for name in cfg["strategies"] + cfg.get("baselines", []):
+        for entry in cfg["strategies"] + cfg.get("baselines", []):
+            name = _label(entry)
             for seed in cfg["seeds"]:
                 bar.update(1)
                 if (
@@ -240,7 +268,7 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
                     budgets = budgets or _budgets(results, base)
                     results.write(*_stratified(cfg, data, model, seed, base, budgets))
                     continue
-                strategy = resolve_strategy(name, cfg.get("n_candidates"))
+                name, strategy, initial_override = _entry(entry, cfg.get("n_candidates"))
                 if strategy is None:
                     if results.key({**base, "kind": "missing_strategy", "strategy": name}) not in results.done:
                         results.write({**base, "kind": "missing_strategy", "strategy": name, "seed": None})
@@ -250,7 +278,7 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
                 if "loss" in strategy.requirements():
                     lpm_model = lpm_model or build_model(model_spec, data, loss_prediction=True)
                     run_model = lpm_model
-                results.write(*_run_al(cfg, data, run_model, name, strategy, seed, base))
+                results.write(*_run_al(cfg, data, run_model, name, strategy, seed, base, initial_override))
     bar.close()
     return results.path
 
