@@ -17,7 +17,22 @@ NEEDS_ARGS = {
     "Schedule": lambda: S.Schedule(S.Random(), S.Margin()),
     "Mix": lambda: S.Mix([(S.HC(), 0.5), (S.Coreset(), 0.5)]),
     "Subsample": lambda: S.Subsample(S.Entropy(), n_candidates=20),
+    "SelfSupervisedLoss": lambda: S.SelfSupervisedLoss(_vae(), mode="binning", n_bins=2),
+    "PseudoLabelInitializer": lambda: S.PseudoLabelInitializer(_softmax3, per_class=2),
 }
+
+
+def _vae():
+    from skal.nn import VAE
+
+    return VAE(latent=2, hidden=8, max_epochs=2, batch_size=30)
+
+
+def _softmax3(X):
+    e = np.exp(X[:, :3] - X[:, :3].max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
 #: Abstract bases, not strategies one runs.
 BASES = {"QueryStrategy", "ScoringStrategy", "ProbaStrategy", "EmbeddingStrategy", "CandidateScoringStrategy"}
 
@@ -40,7 +55,7 @@ STRATEGIES = all_strategies()
 def test_the_walk_covers_every_exported_strategy():
     names = {n for n, _ in STRATEGIES}
     assert {"GradNorm", "LPLgrad", "LearningLoss", "BALD", "DBAL", "VariationRatio", "BADGE", "TypiClust"} <= names
-    assert len(names) >= 25
+    assert {"SelfSupervisedLoss", "PseudoLabelInitializer"} <= names and len(names) >= 27
 
 
 def _net():
