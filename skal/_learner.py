@@ -92,11 +92,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         The label space. None takes it from a skorch net's ``classes``, else from
         the oracle (``np.unique`` of a label array), else from the labels seen so
         far. A skorch net needs it before its first prediction.
-    class_weight : None or "balanced", default=None
+    class_weight : None, "balanced" or dict, default=None
         "balanced" reweights training by the labels held each round (n / (k ·
-        n_c) for the k classes seen; seed 003's imbalanced setting): a skorch
-        net gets ``criterion__weight``, a scikit-learn estimator
-        ``class_weight="balanced"``.
+        n_c) for the k classes seen; seed 003's imbalanced setting); a dict
+        gives fixed weights per class. A skorch net gets
+        ``criterion__weight``, a scikit-learn estimator its ``class_weight``.
     scoring : None, str, callable, list or dict, default=None
         How ``eval_set`` is scored each round, as in ``GridSearchCV``: None is
         accuracy; a name (``"f1_macro"``) or scorer gives ``history_[k]["score"]``;
@@ -327,8 +327,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if not isinstance(s, QueryStrategy):
                 raise TypeError(f"{name} must be a skal QueryStrategy (e.g. skal.strategies.Entropy()); got {s!r}.")
         needs = strategy.requirements() | initial.requirements()
-        if self.class_weight not in (None, "balanced"):
-            raise ValueError(f"class_weight must be None or 'balanced'; got {self.class_weight!r}.")
+        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            raise ValueError(
+                f"class_weight must be None, 'balanced' or a dict {{class: weight}}; got {self.class_weight!r}."
+            )
         if self.class_weight is not None and not is_skorch(self.estimator):
             if "class_weight" not in self.estimator.get_params():
                 raise TypeError(
@@ -715,15 +717,18 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if self.class_weight is None:
             return
         if not is_skorch(est):
-            est.set_params(class_weight="balanced")
+            est.set_params(class_weight=self.class_weight)
             return
         import torch
 
-        codes = self._encode(self.labels_)
-        counts = np.bincount(codes, minlength=len(self.classes_)).astype(np.float64)
-        seen = counts > 0
-        weights = np.ones(len(self.classes_))
-        weights[seen] = counts.sum() / (seen.sum() * counts[seen])
+        if isinstance(self.class_weight, dict):
+            weights = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()])
+        else:
+            codes = self._encode(self.labels_)
+            counts = np.bincount(codes, minlength=len(self.classes_)).astype(np.float64)
+            seen = counts > 0
+            weights = np.ones(len(self.classes_))
+            weights[seen] = counts.sum() / (seen.sum() * counts[seen])
         est.set_params(criterion__weight=torch.as_tensor(weights, dtype=torch.float32))
 
     # ----------------------------------------------------------- step API
