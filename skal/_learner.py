@@ -777,6 +777,38 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._record_round(indices, labels, "teach", 0.0, 0.0, eval_set)
         return self
 
+    def relabel(self, indices, labels):
+        """Replace the labels of rows already labeled (e.g. verified pseudo-labels) and retrain.
+
+        The rows keep their round in ``labeled_round_``; they stop counting as
+        pseudo-labels. Typical use: ``rows = np.flatnonzero(learner.pseudo_labeled_)``,
+        ask a person for them, ``learner.relabel(rows, answers)``.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Labeled pool rows.
+        labels : array-like
+            One new label per row.
+        """
+        check_is_fitted(self, "labeled_round_", msg="relabel() needs a fitted learner.")
+        indices = np.asarray(indices, dtype=np.intp)
+        if indices.ndim != 1 or len(np.unique(indices)) != len(indices):
+            raise ValueError("relabel() takes a 1-D array of distinct pool rows.")
+        if ((indices < 0) | (indices >= len(self.labeled_round_))).any() or (self.labeled_round_[indices] < 0).any():
+            raise ValueError("relabel() changes labels of labeled rows only; use teach() for new rows.")
+        labels = check_answers(labels, len(indices), self._known_classes)
+        position = {int(r): k for k, r in enumerate(self.labeled_indices_)}
+        new = self.labels_.copy() if labels.dtype == self.labels_.dtype else self.labels_.astype(object)
+        for row, label in zip(indices.tolist(), labels):
+            new[position[row]] = label
+        self.labels_ = np.asarray(new.tolist()) if new.dtype == object else new
+        self.pseudo_labeled_[indices] = False
+        if self._known_classes is None:
+            self.classes_ = np.unique(self.labels_)
+        self._train(len(self.history_) - 1)
+        return self
+
     def _check_same_pool(self, X_pool):
         shape = getattr(X_pool, "shape", (len(X_pool),))
         if X_pool is not self._X and tuple(shape) != self._X.shape:

@@ -241,3 +241,25 @@ def test_class_weight_balanced():
     fixed = ActiveLearner(make_net(), Random(), initial_size=30, n_rounds=0, class_weight={0: 2.0}, random_state=0)
     w = fixed.fit(Xb, yb).estimator_.criterion_.weight
     torch.testing.assert_close(w, torch.tensor([2.0, 1.0, 1.0]))
+
+
+def test_pseudo_labels_can_be_verified_and_replaced():
+    X, y = _pool()
+    wrong = lambda X: _scorer(X)[:, [1, 2, 0]]  # noqa: E731  a scorer that names every class wrongly
+    al = ActiveLearner(
+        LogisticRegression(),
+        Entropy(),
+        initial_strategy=PseudoLabelInitializer(wrong, per_class=3),
+        initial_size=9,
+        n_rounds=0,
+        classes=[0, 1, 2],
+        random_state=0,
+    ).fit(X, y)
+    rows = np.flatnonzero(al.pseudo_labeled_)
+    assert len(rows) == 9 and not (al.labels_ == y[al.labeled_indices_]).any()
+    before = al.estimator_.coef_.copy()
+    al.relabel(rows, y[rows])
+    assert (al.labels_ == y[al.labeled_indices_]).all() and not al.pseudo_labeled_.any()
+    assert not np.allclose(al.estimator_.coef_, before)
+    with pytest.raises(ValueError, match="labeled rows only"):
+        al.relabel([int(np.flatnonzero(al.labeled_round_ < 0)[0])], [0])
