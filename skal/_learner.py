@@ -571,11 +571,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._record_round(rows, labels, "given", 0.0, 0.0, eval_set, complete=True)
 
     def _strategy_for_round(self):
-        nothing_labeled = not (self.labeled_round_ >= 0).any()
-        strategy = Random() if self.strategy is None else self.strategy
-        if nothing_labeled and self.initial_strategy is not None:
-            strategy = self.initial_strategy
-        return strategy
+        strategy, initial = self._strategies()
+        return initial if not (self.labeled_round_ >= 0).any() else strategy
 
     def _select(self, n):
         if self._untrained is not None:  # a replayed round left untrained: its model is needed now
@@ -754,7 +751,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         else:
             self._check_same_pool(X_pool)
         n_pool = self._X.shape[0]
-        n_unlabeled = int((self.labeled_round_ < 0).sum())
+        n_unlabeled = int(((self.labeled_round_ < 0) & ~self.skipped_).sum())
         if n is None:
             name = "query_size" if len(self.labeled_indices_) else "initial_size"
             n = min(resolve_size(getattr(self, name), n_pool, name), n_unlabeled)
