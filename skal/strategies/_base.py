@@ -124,11 +124,16 @@ class ScoringStrategy(QueryStrategy):
     _permutation_equivariant = True
 
     def _fit(self, X, labeled, estimator, y):
-        rows = np.flatnonzero(~labeled)
+        rows = self._candidates(labeled)
         scores = np.full(len(labeled), np.nan)
         if len(rows):
             scores[rows] = self._score(X, rows, estimator)
         self.scores_ = scores
+        self.n_available_ = len(rows)
+
+    def _candidates(self, labeled):
+        """Pool rows to score: every unlabeled row (subclasses may draw a subset)."""
+        return np.flatnonzero(~labeled)
 
     @abstractmethod
     def _score(self, X, rows, estimator):

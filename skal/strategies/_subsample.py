@@ -48,14 +48,9 @@ class CandidateScoringStrategy(ScoringStrategy):
     #: True when the scores do not depend on the random state (set False for MC sampling).
     _deterministic_scores = True
 
-    def _fit(self, X, labeled, estimator, y):
+    def _candidates(self, labeled):
         self._rng = as_generator(self.random_state)
-        rows = draw_candidates(labeled, self.n_candidates, self._rng)
-        scores = np.full(len(labeled), np.nan)
-        if len(rows):
-            scores[rows] = self._score(X, rows, estimator)
-        self.scores_ = scores
-        self.n_available_ = len(rows)
+        return draw_candidates(labeled, self.n_candidates, self._rng)
 
 
 class Subsample(QueryStrategy):
@@ -102,10 +97,7 @@ class Subsample(QueryStrategy):
         return self.strategy.needs(labeled)
 
     def _fit(self, X, labeled, estimator, y):
-        unlabeled = np.flatnonzero(~labeled)
-        n_subset = subset_size(self.n_candidates, len(unlabeled))
-        rng = as_generator(self.random_state)
-        self.candidates_ = np.sort(rng.permutation(unlabeled)[:n_subset])
+        self.candidates_ = draw_candidates(labeled, self.n_candidates, as_generator(self.random_state))
         self._rows = np.union1d(np.flatnonzero(labeled), self.candidates_)
         self.n_available_ = len(self.candidates_)
         self.strategy_ = clone(self.strategy).fit(
