@@ -6,7 +6,8 @@ import numpy as np
 from sklearn.base import clone
 
 from ..utils._random import as_generator, seed_params
-from ..utils._selection import top_k
+from ..utils._selection import group_rows, top_k
+from ..utils._validation import check_proba
 from ._base import QueryStrategy
 
 __all__ = ["SelfSupervisedLoss", "PseudoLabelInitializer", "binning_select"]
@@ -152,8 +153,6 @@ class PseudoLabelInitializer(QueryStrategy):
     def _fit(self, X, labeled, estimator, y):
         if not callable(self.scorer):
             raise TypeError("scorer must be a callable X -> class probabilities of shape (n, C).")
-        from ..utils._validation import check_proba
-
         rows = np.flatnonzero(~labeled)
         proba = check_proba(np.asarray(self.scorer(X[rows]), dtype=np.float64)) if len(rows) else np.empty((0, 0))
         classes = np.arange(proba.shape[1]) if self.classes is None else np.asarray(self.classes)
@@ -162,15 +161,15 @@ class PseudoLabelInitializer(QueryStrategy):
         self._rows, self._pred, self._conf, self._classes = rows, proba.argmax(1), proba.max(1), classes
 
     def _query(self, n):
-        picked = []
-        for c in range(len(self._classes)):
-            members = np.flatnonzero(self._pred == c)
-            best = members[np.argsort(-self._conf[members], kind="stable")[: self.per_class]]
-            picked.extend(best.tolist())
-        picked = sorted(picked, key=lambda i: -self._conf[i])[:n]
+        by_confidence = np.argsort(-self._conf, kind="stable")
+        # the per_class surest rows of each predicted class: one stable grouping of the confidence order
+        groups = group_rows(self._pred[by_confidence], len(self._classes))
+        best = np.concatenate([by_confidence[g[: self.per_class]] for g in groups])
+        picked = best[np.argsort(-self._conf[best], kind="stable")][:n]
         if len(picked) < n:  # top up with the most confident of the rest
-            rest = [i for i in np.argsort(-self._conf, kind="stable") if i not in set(picked)]
-            picked.extend(rest[: n - len(picked)])
-        picked = np.asarray(picked, dtype=np.intp)
+            taken = np.zeros(len(self._conf), dtype=bool)
+            taken[picked] = True
+            picked = np.concatenate([picked, by_confidence[~taken[by_confidence]][: n - len(picked)]])
+        picked = picked.astype(np.intp)
         self.pseudo_labels_ = {int(self._rows[i]): self._classes[self._pred[i]] for i in picked}
         return self._rows[picked]
