@@ -3,6 +3,8 @@
 import numpy as np
 import torch
 
+from ._outputs import first_output, to_tensor
+
 __all__ = ["embed", "last_linear_name"]
 
 
@@ -62,9 +64,7 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
     try:
         with torch.no_grad():
             for start in range(0, len(X), batch_size):
-                xb = torch.as_tensor(np.asarray(X[start : start + batch_size])).to(net.device)
-                out = module(xb)
-                out = out[0] if isinstance(out, tuple) else out
+                out = first_output(module(to_tensor(X[start : start + batch_size], net.device)))
                 features.append(torch.cat(captured).numpy())
                 captured.clear()
                 if return_proba:

@@ -1,5 +1,6 @@
 """From a skorch net's raw module output to log-probabilities, differentiably."""
 
+import numpy as np
 import torch
 
 __all__ = ["log_proba_fn", "first_output", "to_tensor"]
@@ -12,8 +13,6 @@ def first_output(out):
 
 def to_tensor(X, device):
     """A numpy batch (or tensor) as a tensor on ``device``."""
-    import numpy as np
-
     return torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X).to(device)
 
 
