@@ -154,11 +154,34 @@ class _SelfSupervised(TransformerMixin, BaseEstimator):
         self.n_features_in_ = int(np.prod(X.shape[1:]))
         return self
 
-    def _batches(self, X):
+    def _new_net(self, X, module, criterion, **params):
+        """The skorch net both models train: Adam, shuffled batches, no validation split, on ``device``."""
+        return NeuralNet(
+            module,
+            criterion=criterion,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=min(self.batch_size, len(X)),
+            train_split=None,
+            iterator_train__shuffle=True,
+            device=_device(self.device),
+            verbose=0,
+            **params,
+        )
+
+    def _map(self, fn, X, dtype):
+        """``fn(module, batch)`` over eval-mode batches of ``X`` without gradients, concatenated as ``dtype``."""
+        check_is_fitted(self, "net_")
+        module = self.net_.module_
+        module.eval()
         X = self._prepare(X)
-        size = self.batch_size
-        for start in range(0, len(X), size):
-            yield to_tensor(X[start : start + size], self.net_.device)
+        with torch.no_grad():
+            parts = [
+                fn(module, to_tensor(X[i : i + self.batch_size], self.net_.device)).cpu().numpy().astype(dtype)
+                for i in range(0, len(X), self.batch_size)
+            ]
+        return np.concatenate(parts)
 
 
 class SimCLR(_SelfSupervised):
@@ -216,32 +239,21 @@ class SimCLR(_SelfSupervised):
     _prepare = staticmethod(_as_images)
 
     def _net(self, X):
-        return NeuralNet(
+        return self._new_net(
+            X,
             _SimCLRModule,
+            _NTXentLoss,
             module__in_channels=X.shape[1],
             module__dim=self.dim,
             module__projection=self.projection,
             module__seed=self.seed_ % (2**31),
-            criterion=_NTXentLoss,
             criterion__temperature=self.temperature,
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=min(self.batch_size, len(X)),
-            train_split=None,
-            iterator_train__shuffle=True,
             iterator_train__drop_last=len(X) > self.batch_size,  # no lone row without negatives
-            device=_device(self.device),
-            verbose=0,
         )
 
     def transform(self, X):
         """Encoder features (before the projection head), float32 ``(n, dim)``."""
-        check_is_fitted(self, "net_")
-        module = self.net_.module_
-        module.eval()
-        with torch.no_grad():
-            return np.concatenate([module.encoder(xb).float().cpu().numpy() for xb in self._batches(X)])
+        return self._map(lambda module, xb: module.encoder(xb), X, np.float32)
 
     def score_samples(self, X):
         """Mean NT-Xent loss of each row against ``n_views`` augmentations, with in-batch negatives (higher = harder).
@@ -360,38 +372,21 @@ class VAE(_SelfSupervised):
 
     def _net(self, X):
         self.kl_weight_ = self._weight(len(X))
-        return NeuralNet(
+        return self._new_net(
+            X,
             _VAEModule,
+            _VAELoss,
             module__n_inputs=int(np.prod(X.shape[1:])),
             module__latent=self.latent,
             module__hidden=self.hidden,
-            criterion=_VAELoss,
             criterion__kl_weight=self.kl_weight_,
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=min(self.batch_size, len(X)),
-            train_split=None,
-            iterator_train__shuffle=True,
-            device=_device(self.device),
-            verbose=0,
         )
 
     def transform(self, X):
         """Posterior means, float32 ``(n, latent)``."""
-        check_is_fitted(self, "net_")
-        module = self.net_.module_
-        module.eval()
-        with torch.no_grad():
-            return np.concatenate([module.mu(module.encoder(xb)).float().cpu().numpy() for xb in self._batches(X)])
+        return self._map(lambda module, xb: module.mu(module.encoder(xb)), X, np.float32)
 
     def score_samples(self, X):
         """Per-row reconstruction MSE + ``kl_weight_`` · KL (higher = harder), float64 ``(n,)``."""
-        check_is_fitted(self, "net_")
-        module = self.net_.module_
-        module.eval()
-        with torch.no_grad():
-            parts = [
-                vae_per_sample_loss(*module(xb), self.kl_weight_).double().cpu().numpy() for xb in self._batches(X)
-            ]
-        return np.concatenate(parts)
+        loss = vae_per_sample_loss
+        return self._map(lambda module, xb: loss(*module(xb), self.kl_weight_).double(), X, np.float64)
