@@ -114,42 +114,34 @@ class CountingOracle:
         return self.y[idx]
 
 
-def test_pseudo_labels_are_never_oracle_labels(tmp_path):
-    X, y = _pool()
-    oracle = CountingOracle(y)
-    init = PseudoLabelInitializer(_scorer, per_class=3, classes=[0, 1, 2])
-    al = ActiveLearner(
-        LogisticRegression(),
-        Entropy(),
-        initial_strategy=init,
+def _pseudo_learner(**kw):
+    params = dict(
+        initial_strategy=PseudoLabelInitializer(_scorer, per_class=3, classes=[0, 1, 2]),
         initial_size=9,
         query_size=5,
         n_rounds=2,
         budget=10,
         classes=[0, 1, 2],
         random_state=0,
-    ).fit(X, oracle, journal=tmp_path / "labels.db")
+    )
+    params.update(kw)
+    return ActiveLearner(LogisticRegression(), Entropy(), **params)
+
+
+def test_pseudo_labels_are_never_oracle_labels(tmp_path):
+    from skal.journal import LabelJournal
+
+    X, y = _pool()
+    oracle = CountingOracle(y)
+    al = _pseudo_learner().fit(X, oracle, journal=tmp_path / "labels.db")
     first = al.history_[0]
     assert first.get("pseudo") and al.pseudo_labeled_.sum() == 9
     assert not set(oracle.asked) & set(np.flatnonzero(al.pseudo_labeled_).tolist())  # the oracle never saw them
     assert len(oracle.asked) == 10  # the budget counts oracle labels only
     assert len(al.labeled_indices_) == 19
-    from skal.journal import LabelJournal
-
-    assert LabelJournal.open(tmp_path / "labels.db", X).rows_from("pseudo") == set(
-        np.flatnonzero(al.pseudo_labeled_).tolist()
-    )
-    resumed = ActiveLearner(
-        LogisticRegression(),
-        Entropy(),
-        initial_strategy=init,
-        initial_size=9,
-        query_size=5,
-        n_rounds=2,
-        budget=10,
-        classes=[0, 1, 2],
-        random_state=0,
-    ).fit(X, CountingOracle(y), journal=tmp_path / "labels.db")
+    pseudo_rows = LabelJournal.open(tmp_path / "labels.db", X).rows_from("pseudo")
+    assert pseudo_rows == set(np.flatnonzero(al.pseudo_labeled_).tolist())
+    resumed = _pseudo_learner().fit(X, CountingOracle(y), journal=tmp_path / "labels.db")
     np.testing.assert_array_equal(resumed.pseudo_labeled_, al.pseudo_labeled_)
 
 
@@ -246,15 +238,8 @@ def test_class_weight_balanced():
 def test_pseudo_labels_can_be_verified_and_replaced():
     X, y = _pool()
     wrong = lambda X: _scorer(X)[:, [1, 2, 0]]  # noqa: E731  a scorer that names every class wrongly
-    al = ActiveLearner(
-        LogisticRegression(),
-        Entropy(),
-        initial_strategy=PseudoLabelInitializer(wrong, per_class=3),
-        initial_size=9,
-        n_rounds=0,
-        classes=[0, 1, 2],
-        random_state=0,
-    ).fit(X, y)
+    al = _pseudo_learner(initial_strategy=PseudoLabelInitializer(wrong, per_class=3), n_rounds=0, budget=None)
+    al.fit(X, y)
     rows = np.flatnonzero(al.pseudo_labeled_)
     assert len(rows) == 9 and not (al.labels_ == y[al.labeled_indices_]).any()
     before = al.estimator_.coef_.copy()
