@@ -1,0 +1,82 @@
+"""The one place skal reaches into scikit-learn helpers that are not (yet) public API.
+
+Everything else in skal imports these names from here, so a scikit-learn
+release that moves them needs one edit.
+"""
+
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils._tags import get_tags
+from sklearn.utils.validation import _num_samples
+
+__all__ = [
+    "take_rows",
+    "n_rows",
+    "accepts_nan",
+    "HasMethods",
+    "Hidden",
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "StrOptions",
+    "validate_parameter_constraints",
+]
+
+
+def take_rows(X, rows):
+    """Rows ``rows`` of a pool, in the pool's own type.
+
+    An ndarray, a scipy sparse matrix, a pandas DataFrame (column names and
+    dtypes kept) or a list of texts or other objects: the wrapped estimator
+    receives the rows exactly as a user would hand them to it.
+
+    Examples
+    --------
+    >>> take_rows(["a", "b", "c"], [2, 0])
+    ['c', 'a']
+    """
+    return _safe_indexing(X, rows, axis=0)
+
+
+def n_rows(X):
+    """Number of rows of a pool of any type skal accepts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> n_rows(np.zeros((4, 2))), n_rows(["x", "y"])
+    (4, 2)
+    """
+    return _num_samples(X)
+
+
+def accepts_nan(estimator):
+    """True when ``estimator`` takes NaN in its input (its tags say ``allow_nan``).
+
+    A Pipeline reports ``allow_nan=False`` whatever its steps do, so its first
+    step (an imputer, say) decides.
+
+    Examples
+    --------
+    >>> from sklearn.impute import SimpleImputer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> accepts_nan(LogisticRegression()), accepts_nan(make_pipeline(SimpleImputer(), LogisticRegression()))
+    (False, True)
+    """
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        first = next((step for _, step in steps if step not in (None, "passthrough")), None)
+        return first is not None and accepts_nan(first)
+    try:
+        return bool(get_tags(estimator).input_tags.allow_nan)
+    except Exception:  # an object that is not a scikit-learn estimator: no tags
+        return False
