@@ -1,7 +1,7 @@
-"""Seed 000's CIFAR-10 ResNet-18 protocol (ALGORITHMS.md §1), for a machine with CUDA.
+"""The CIFAR-10 ResNet-18 protocol of random-weight confidence sampling (Mohan et al., 2026), for a machine with CUDA.
 
-Protocol as coded in the reference: a random-weight net picks the first pool
-(HC or LC), a fresh ResNet-18 is trained on it (SGD lr 0.01, momentum 0.9,
+Protocol as coded in the authors' repository, ``Mridula78/AL_SamplingWithRandomWeights``:
+a random-weight net picks the first pool (HC or LC), a fresh ResNet-18 is trained on it (SGD lr 0.01, momentum 0.9,
 wd 5e-4, batch 64, 100 epochs, cosine T_max=200, random crop + flip), then each
 round scores the rest of the pool and continues training the same model
 (``warm_start=True``) until the pool is exhausted.
@@ -18,10 +18,11 @@ Sizes follow the reference scripts: ``--sizes paper`` (10,000 initial, 5,000 per
 round) or ``--sizes percent`` (4 % / 5 %). ``--max-rows`` and ``--epochs``
 shrink the run for a CPU smoke test, e.g.::
 
-    python benchmarks/seed000_cifar_gpu.py --strategies HCLC --seeds 42 --max-rows 600 --epochs 1 --rounds 1
+    python benchmarks/random_weight_confidence_cifar_gpu.py --strategies HCLC --seeds 42 \\
+        --max-rows 600 --epochs 1 --rounds 1
 
 Writes one JSON line per round to ``--out`` (default
-``benchmarks/results/seed000_cifar_gpu.jsonl``).
+``benchmarks/results/random_weight_confidence_cifar_gpu.jsonl``).
 """
 
 import argparse
@@ -112,7 +113,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=None, help="stop after this many later rounds")
     parser.add_argument("--max-rows", type=int, default=None, help="shrink the pool (smoke tests)")
     parser.add_argument("--data-home", default=None)
-    parser.add_argument("--out", default="benchmarks/results/seed000_cifar_gpu.jsonl")
+    parser.add_argument("--out", default="benchmarks/results/random_weight_confidence_cifar_gpu.jsonl")
     args = parser.parse_args()
 
     data = load_cifar10(args.data_home)
