@@ -1,13 +1,12 @@
 """Per-sample gradient norms: skal's torch.func path against the reference per-sample loop.
 
-The reference (R2b ``compute_gradnorm``, R2 LPLgrad) scores one row at a
-time: ``zero_grad``, forward a batch of one in eval mode, ``backward`` the
-entropy, then sum the per-tensor norms of ``p.grad``. skal computes the same
-numbers with ``skal.nn.per_sample_grad_norms`` (``torch.func.vmap(grad(...))``
-in chunks). Both run on the same net (random weights, seed 0) and the same
-pool (standard-normal inputs, seed 0); the table gives the median of 3 runs,
-the speed-up, and the largest relative difference between the two score
-vectors.
+The reference code (``compute_gradnorm`` of GradNorm, Wang et al., AAAI 2022, in ``xulabs/aitom``;
+the LPLgrad code, ``sgchr273/LPLgrad``) scores one row at a time: ``zero_grad``, forward a batch of
+one in eval mode, ``backward`` the entropy, then sum the per-tensor norms of ``p.grad``. skal
+computes the same numbers with ``skal.nn.per_sample_grad_norms`` (``torch.func.vmap(grad(...))`` in
+chunks). Both run on the same net (random weights, seed 0) and the same pool (standard-normal
+inputs, seed 0); the table gives the median of 3 runs, the speed-up, and the largest relative
+difference between the two score vectors.
 
     python benchmarks/grad_norms_speed.py [--device cpu|cuda] [--threads 2]
 
@@ -30,7 +29,7 @@ from skal.nn import CifarResNet18, SmallCNN, per_sample_grad_norms
 
 
 def reference_loop(net, X, norm):
-    """R2b's procedure, written as it is there: one zero_grad + backward per row."""
+    """``compute_gradnorm`` of ``xulabs/aitom``, written as it is there: one zero_grad + backward per row."""
     module = net.module_
     module.eval()
     params = [p for p in module.parameters() if p.requires_grad]

@@ -1,4 +1,4 @@
-"""Seed 000's confidence family and the uncertainty baselines on digits, 5 seeds.
+"""Random-weight confidence sampling (Mohan et al., 2026) and the uncertainty baselines on digits, 5 seeds.
 
 Protocol: sklearn's digits, stratified 70/30 split (pool 1257, test 540, split seed 0);
 a 64-128-10 skorch MLP (Adam, lr 3e-3, 60 epochs, batch 32), trained from a fresh

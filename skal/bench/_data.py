@@ -8,7 +8,7 @@ from ..utils._random import as_generator
 
 __all__ = ["prepare_data", "IMAGE_STATS"]
 
-#: Per-channel mean and std used to standardise images (ALGORITHMS.md / dataset README means).
+#: Per-channel mean and std used to standardise images (the values commonly used for these datasets).
 IMAGE_STATS = {
     "mnist": ([0.1307], [0.3081]),
     "fashion-mnist": ([0.2860], [0.3530]),

@@ -36,8 +36,9 @@ def build_model(spec, data, loss_prediction=False):
     "params": {...}}``.
 
     ``loss_prediction=True`` builds the same net as a :class:`skal.nn.LossPredictionNet` (for
-    LearningLoss and LPLgrad), tapping the penultimate features, with the references' detach
-    point scaled to the epochs: features are detached after 60 % of them (120 of 200 in R2/R2c),
+    LearningLoss and LPLgrad), tapping the penultimate features, with the detach point of the reference
+    implementations (``sgchr273/LPLgrad``, ``Mephisto405/Learning-Loss-for-Active-Learning``) scaled to the
+    epochs: features are detached after 60 % of them (120 of 200 there),
     unless ``spec["lpm_detach_epoch"]`` says otherwise.
     """
     from ..nn import MODELS, LossPredictionNet

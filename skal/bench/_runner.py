@@ -33,8 +33,9 @@ def load_config(path_or_dict, quick=False):
 
     Other keys: ``initial_strategy`` (a strategy name for every run's first pool)
     and ``random_start_for_uncertainty`` (true: strategies that need predictions
-    start from a random pool, as in seeds 002-004; representation strategies and
-    seed 000's random-weight schedules pick their own).
+    start from a random pool, as in the LPLgrad paper, Petersen (DTU 02456 project report) and
+    Pourahmadi et al. (2021); representation strategies and the random-weight schedules of
+    Mohan et al. (2026) pick their own).
     """
     cfg = json.loads(Path(path_or_dict).read_text()) if not isinstance(path_or_dict, dict) else path_or_dict
     cfg = copy.deepcopy(cfg)
@@ -181,7 +182,7 @@ def _candidate(cfg, data, model, seed, base):
 
 
 def _stratified(cfg, data, model, seed, base, budgets):
-    """The oracle baseline of seed 003: a class-proportional random sample of each budget, trained from scratch."""
+    """The oracle baseline of Petersen (DTU 02456): a class-proportional random sample of each budget, from scratch."""
     out = []
     y_codes = np.searchsorted(data.classes, data.y_pool)
     for k, n in enumerate(budgets):

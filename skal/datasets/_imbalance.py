@@ -1,4 +1,8 @@
-"""Class-imbalanced and class-subset versions of a dataset (ALGORITHMS.md §3)."""
+"""Class-imbalanced and class-subset versions of a dataset.
+
+Cui et al.'s exponential long tail, the linear profile of Mohan et al. (2026) and the class subsets of
+Petersen (DTU 02456 project report).
+"""
 
 import numpy as np
 
@@ -11,7 +15,7 @@ def class_counts_profile(n_max, n_classes, profile, ratio):
     """Per-class counts, largest first, with ``ratio`` = smallest / largest.
 
     ``"exponential"``: Cui et al.'s long tail, ``int(n_max * ratio ** (i / (C - 1)))``.
-    ``"linear"``: evenly spaced from ``n_max`` down to ``n_max * ratio`` (seed 000's 5000 → 500).
+    ``"linear"``: evenly spaced from ``n_max`` down to ``n_max * ratio`` (Mohan et al., 2026: 5000 → 500).
 
     Examples
     --------
@@ -43,7 +47,7 @@ def make_imbalanced(X, y, profile="exponential", ratio=0.02, random_state=None, 
     X, y : arrays
     profile : {"exponential", "linear"}
     ratio : float
-        Smallest class size over the largest (0.02 = Cui et al.'s IF 50; 0.1 = seed 000's 10:1).
+        Smallest class size over the largest (0.02 = Cui et al.'s IF 50; 0.1 = the 10:1 of Mohan et al., 2026).
     random_state : None, int or Generator
     n_max : int, optional
         Size of the largest class; default the smallest class size present, so every
@@ -66,7 +70,7 @@ def make_imbalanced(X, y, profile="exponential", ratio=0.02, random_state=None, 
 
 
 def make_class_subset(X, y, fraction, rare_classes=None, rare_fraction=0.01, random_state=None):
-    """Seed 003's subsets: every class at ``fraction``, optionally some classes at ``rare_fraction``.
+    """Petersen's (DTU 02456) class subsets: every class at ``fraction``, optionally some at ``rare_fraction``.
 
     ``make_class_subset(X, y, 0.5, rare_classes=[8, 9])`` keeps 50 % of eight classes and 1 % of two.
 
