@@ -1,0 +1,31 @@
+"""Oracles answer for the pool rows a learner queried, and only for those.
+
+One protocol, :meth:`Oracle.stream`: a generator of chunks ``(positions,
+answers)``, each a unit the learner validates whole and journals in one
+transaction. Oracles that answer a batch at once (:class:`SimulatedOracle`,
+:class:`NoisyOracle`, :class:`CallableOracle`) yield one chunk; oracles for
+people (:class:`TerminalOracle`, :class:`FileOracle`,
+``CallableOracle(per_row=True)``) yield one chunk per answer as soon as it is
+given, and may answer :data:`SKIP` (no label for this row; it is not asked
+again) or :data:`STOP` (end the session; the learner trains on what it has and
+``fit`` returns). :meth:`Oracle.label` collects the stream into one answer per
+row. With ``fit(..., journal=PATH)`` every answer is on disk before it is used.
+"""
+
+from ._base import SKIP, STOP, Oracle
+from ._file import FileOracle
+from ._simulated import CallableOracle, NoisyOracle, SimulatedOracle, as_oracle
+from ._terminal import TerminalOracle, describe_row
+
+__all__ = [
+    "Oracle",
+    "SimulatedOracle",
+    "CallableOracle",
+    "NoisyOracle",
+    "TerminalOracle",
+    "FileOracle",
+    "SKIP",
+    "STOP",
+    "as_oracle",
+    "describe_row",
+]
