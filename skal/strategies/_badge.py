@@ -1,4 +1,4 @@
-"""BADGE: gradient embeddings and k-means++ seeding (Ash et al., ICLR 2020; ALGORITHMS.md §2.8)."""
+"""BADGE: gradient embeddings and k-means++ seeding (Ash et al., ICLR 2020)."""
 
 import numpy as np
 
@@ -14,7 +14,7 @@ def gradient_embedding_sq_distances(A, H, a, h, own=None):
     """Squared distances between the gradient embeddings ``A[i] ⊗ H[i]`` and ``a ⊗ h``, never forming them.
 
     ``‖a_i⊗h_i − a⊗h‖² = ‖a_i‖²‖h_i‖² + ‖a‖²‖h‖² − 2 (a_i·a)(h_i·h)`` (the
-    upstream factorisation; seed 000's bundled copy used a concatenated-vector
+    upstream factorisation; the copy bundled with the code of Mohan et al. (2026) used a concatenated-vector
     distance instead, which is not this). ``own`` may hold the precomputed
     ``‖a_i‖²‖h_i‖²``.
     """

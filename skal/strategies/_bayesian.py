@@ -1,4 +1,4 @@
-"""MC-dropout strategies: BALD and DBAL (ALGORITHMS.md §2.6)."""
+"""MC-dropout strategies: BALD and DBAL (Houlsby et al., 2011; Gal, Islam & Ghahramani, ICML 2017)."""
 
 from ..utils._estimator import require_net
 from ._scores import bald, entropy
@@ -46,15 +46,16 @@ class BALD(_MCDropoutStrategy):
 
     Score ``H(p̄) − (1/T) Σ_t H(p_t)``: the mutual information between the
     label and the weights, estimated from T forward passes with only the
-    dropout modules active (BatchNorm stays in eval mode; the references' BN
-    in train mode is a pitfall, ALGORITHMS.md §2.6). The passes draw from a
+    dropout modules active (BatchNorm stays in eval mode; the reference
+    implementations' BN in train mode is a pitfall). The passes draw from a
     torch generator seeded from ``random_state``; the global torch state is
     left alone. Memory is O(n·C) whatever T.
 
     Parameters
     ----------
     n_samples : int, default=10
-        T (``n_drop=10`` in R0b, ``DROPOUT_ITERATIONS: 10`` in R1).
+        T (``n_drop=10`` in the copy of ``JordanAsh/badge`` bundled with the code of Mohan et al., 2026;
+        ``DROPOUT_ITERATIONS: 10`` in the code of Chandra et al., 2021, ``acl21/init-pools-dal``).
     n_candidates : None, int or float, default=None
         Score a random subset of the unlabeled rows (the references score the
         whole pool, so the default is all of them).
@@ -66,7 +67,7 @@ class BALD(_MCDropoutStrategy):
     -----
     Needs a skorch net whose module contains ``torch.nn.Dropout`` layers; a
     net without dropout gets a warning (every score is 0, so the lowest
-    indices win). Entropies are in nats (R1 uses log2 and adds 1e-6 inside the
+    indices win). Entropies are in nats (Chandra et al.'s code uses log2 and adds 1e-6 inside the
     logs; neither changes the ranking).
 
     Examples
@@ -86,11 +87,12 @@ class BALD(_MCDropoutStrategy):
 
 
 class DBAL(_MCDropoutStrategy):
-    """Entropy of the MC-dropout mean, ``H(p̄)`` — what seed 001 (R1 ``Sampling.py::dbal``) calls DBAL.
+    """Entropy of the MC-dropout mean, ``H(p̄)`` — what Chandra et al. (2021) call DBAL.
 
     Same sampling as :class:`BALD` (the same ``random_state`` gives the same
     passes), but scores the predictive entropy of the averaged probabilities
-    (Gal et al. 2017's "Max Entropy" with MC dropout), not the mutual information.
+    (Gal et al. 2017's "Max Entropy" with MC dropout), not the mutual information. This is the ``dbal``
+    sampler of Chandra et al.'s code, ``acl21/init-pools-dal``.
 
     Parameters
     ----------

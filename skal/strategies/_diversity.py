@@ -1,4 +1,4 @@
-"""Representation strategies: coreset, k-means (single and multi-batch), TypiClust (ALGORITHMS.md §2.7, §2.12–§2.14)."""
+"""Representation strategies: coreset, k-means (single and multi-batch), TypiClust (papers cited per class)."""
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class Coreset(EmbeddingStrategy):
     approximation), chunked: memory O(N) beyond the features.
 
     With nothing labeled the first centre is a random row (seeded), as in
-    google/active-learning's ``kcenter_greedy``; the rest follow greedily.
+    the k-center greedy of ``google/active-learning``; the rest follow greedily.
 
     Parameters
     ----------
@@ -100,12 +100,12 @@ def _nearest_members(E, centroids, labels, allowed, n):
 
 
 class KMeansSampling(EmbeddingStrategy):
-    """Single-batch k-means (seed 004's ``kmeans``): ``n`` clusters of the unlabeled rows, each centre's nearest row.
+    """Single-batch k-means (Pourahmadi et al.'s ``kmeans``): ``n`` clusters of unlabeled rows, nearest row per centre.
 
     Clusters come from :func:`skal.neighbors.kmeans` (faiss by default, seeded).
     An empty cluster is topped up with the next rows nearest their centres, so
     exactly ``n`` rows come back — never centroid ids in place of row ids.
-    (Seed 004 looks among a centre's 200 nearest points and can return fewer.)
+    (Pourahmadi et al., 2021, look among a centre's 200 nearest points and can return fewer.)
 
     Examples
     --------
@@ -131,7 +131,7 @@ class KMeansSampling(EmbeddingStrategy):
 
 
 class MultiBatchKMeans(KMeansSampling):
-    """Accumulated k-means (seed 004's ``accu_kmeans``): cluster *all* rows into ``n``, pick unlabeled members.
+    """Accumulated k-means (Pourahmadi et al.'s ``accu_kmeans``): cluster *all* rows into ``n``, pick unlabeled members.
 
     Labeled rows shape the clusters; each centre contributes its nearest
     unlabeled member. Clusters with no unlabeled member are topped up with the

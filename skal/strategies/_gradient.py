@@ -1,4 +1,4 @@
-"""Gradient-norm strategies: GradNorm (Wang et al., AAAI 2022) and LPLgrad (seed 002) — ALGORITHMS.md §2.10–§2.11."""
+"""Gradient-norm strategies: GradNorm (Wang et al., AAAI 2022) and LPLgrad (preprint; code ``sgchr273/LPLgrad``)."""
 
 from ..utils._estimator import require_net
 from ._subsample import CandidateScoringStrategy
@@ -28,7 +28,8 @@ class GradNorm(CandidateScoringStrategy):
         Which parameters to differentiate (``skal.nn.select_parameters``).
     n_candidates : None, int or float, default=25_000
         Score a random subset S of the unlabeled rows and take the top ``n``
-        inside it (R2b's SUBSET = 25,000). None scores every unlabeled row.
+        inside it (``SUBSET = 25,000`` in the authors' code, xulabs/aitom ``al_gradnorm``). None scores
+        every unlabeled row.
     batch_size : int, optional
         Rows per vectorised chunk (default: about 256 MiB of gradients).
     random_state : None, int or Generator
@@ -89,7 +90,7 @@ class GradNorm(CandidateScoringStrategy):
 
 
 class LPLgrad(GradNorm):
-    """LPLgrad (seed 002): a net trained jointly with a loss-prediction module, queried by entropy gradient norm.
+    """LPLgrad: a net trained jointly with a loss-prediction module, queried by entropy gradient norm.
 
     Training is Learning Loss's (:class:`skal.nn.LossPredictionNet`: CE + λ ·
     margin ranking loss of the module's predicted loss); the query is
@@ -102,7 +103,13 @@ class LPLgrad(GradNorm):
     scheme, norm, parameters, batch_size, random_state
         As in :class:`GradNorm`.
     n_candidates : None, int or float, default=10_000
-        R2's ``SUBSET`` default (its paper's Table II uses 25,000 for CIFAR-10).
+        The ``SUBSET`` default of the LPLgrad code, ``sgchr273/LPLgrad`` (the paper's Table II uses 25,000 for
+        CIFAR-10).
+
+    References
+    ----------
+    "LPLgrad: Optimizing Active Learning Through Gradient Norm Sample Selection and Auxiliary Model
+    Training", preprint (code: ``sgchr273/LPLgrad``).
 
     Examples
     --------

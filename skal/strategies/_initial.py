@@ -1,4 +1,4 @@
-"""Cluster-balanced initial pools (seed 001, ALGORITHMS.md §2.15)."""
+"""Cluster-balanced initial pools (Chandra et al., 2021)."""
 
 import numpy as np
 
@@ -12,14 +12,14 @@ __all__ = ["ClusterBalanced"]
 class ClusterBalanced(EmbeddingStrategy):
     """K k-means clusters, then ``n / K`` random unlabeled rows from each (or proportional to cluster size).
 
-    Seed 001's clustering initial pool: floors can leave the batch short (and a
+    The clustering initial pool of Chandra et al. (2021): floors can leave the batch short (and a
     small cluster may have fewer rows than its quota), so the rest is topped up
     at random from the unpicked unlabeled rows — exactly ``n`` come back.
 
     Parameters
     ----------
     n_clusters : int
-        K; seed 001 uses the number of classes.
+        K; Chandra et al. use the number of classes.
     proportional : bool
         False: ``⌊n / K⌋`` per cluster; True: ``⌊|C_j| · n / N⌋`` (the paper's variant).
     embedding : "auto", "input", layer name or callable

@@ -1,4 +1,4 @@
-"""Learning Loss for active learning (Yoo & Kweon, CVPR 2019; ALGORITHMS.md §2.9)."""
+"""Learning Loss for active learning (Yoo & Kweon, CVPR 2019)."""
 
 import numpy as np
 
@@ -17,7 +17,8 @@ class LearningLoss(CandidateScoringStrategy):
     Parameters
     ----------
     n_candidates : None, int or float, default=10_000
-        Score a random subset S of the unlabeled rows (R2c's ``SUBSET``) and
+        Score a random subset S of the unlabeled rows (``SUBSET`` in
+        ``Mephisto405/Learning-Loss-for-Active-Learning``, a reproduction of Yoo & Kweon) and
         take the top ``n`` inside it; None scores them all.
     random_state : None, int or Generator
         Draws S.

@@ -1,4 +1,4 @@
-"""Uniform random sampling (ALGORITHMS.md §2.4)."""
+"""Uniform random sampling."""
 
 import numpy as np
 

@@ -29,7 +29,7 @@ def least_confidence(proba):
 
 
 def high_confidence(proba):
-    """``max_k p_k``: higher means more confident (seed 000's HC picks these first).
+    """``max_k p_k``: higher means more confident (HC of Mohan et al., 2026, picks these first).
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Confidence and uncertainty sampling (ALGORITHMS.md §1, §2.1–§2.3)."""
+"""Confidence and uncertainty sampling: least and high confidence, margin, entropy (each class cites its paper)."""
 
 from ._base import ProbaStrategy
 from ._scores import entropy, high_confidence, least_confidence, margin
@@ -10,7 +10,7 @@ class LeastConfidence(ProbaStrategy):
     """Least confidence: query the rows whose top class probability is lowest.
 
     Score ``1 - max_k p_k``. Used with no labels, a skorch net is scored with
-    random weights (seed 000's LC). Alias: ``LC``.
+    random weights (LC of Mohan et al., 2026). Alias: ``LC``.
 
     References
     ----------
@@ -30,13 +30,14 @@ class LeastConfidence(ProbaStrategy):
 
 
 class HighConfidence(ProbaStrategy):
-    """High confidence: query the rows the model is most sure of (seed 000's HC).
+    """High confidence: query the rows the model is most sure of (HC of Mohan et al., 2026).
 
     Score ``max_k p_k``. Alias: ``HC``.
 
     References
     ----------
-    Seed 000, "active learning sampling with random weights" (HC/LC/HCLC).
+    Mohan, Manjunath, Arya, Basha & Cheekatla, "Are Candidate Models Really Needed for Active Learning?",
+    preprint submitted to Computer Vision and Image Understanding, 2026 (HC/LC/HCLC).
 
     Examples
     --------
