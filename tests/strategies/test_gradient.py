@@ -36,8 +36,8 @@ def test_scores_only_a_random_subset():
 
 
 def test_default_subsets_are_the_references():
-    assert GradNorm().n_candidates == 25_000  # R2b SUBSET
-    assert LPLgrad().n_candidates == 10_000  # R2 config.py SUBSET
+    assert GradNorm().n_candidates == 25_000  # SUBSET of xulabs/aitom al_gradnorm (Wang et al., AAAI 2022)
+    assert LPLgrad().n_candidates == 10_000  # SUBSET default of sgchr273/LPLgrad
 
 
 def test_sklearn_estimator_gets_a_clear_error():

@@ -22,4 +22,4 @@ def test_needs_a_loss_prediction_net():
 
 
 def test_default_subset_is_the_reference():
-    assert LearningLoss().n_candidates == 10_000  # R2c SUBSET
+    assert LearningLoss().n_candidates == 10_000  # SUBSET of Mephisto405/Learning-Loss-for-Active-Learning

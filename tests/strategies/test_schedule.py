@@ -1,4 +1,4 @@
-"""Schedules switch strategy once something is labeled (seed 000's --exp 1..4 and RHC/RLC)."""
+"""Schedules switch strategy once something is labeled (HC/LC schedules and RHC/RLC of Mohan et al., 2026)."""
 
 import numpy as np
 import pytest
