@@ -4,13 +4,72 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from ..utils._compat import n_rows
 from ..utils._estimator import iter_proba
 from ..utils._selection import top_k
 from ..utils._validation import check_labeled_mask, check_n_query
 
-__all__ = ["QueryStrategy", "ScoringStrategy", "ProbaStrategy"]
+__all__ = ["QueryStrategy", "ScoringStrategy", "ProbaStrategy", "check_pool", "inner_scores"]
+
+
+def _inner_strategies(strategy):
+    """The strategies ``strategy`` holds as parameters (also inside lists of ``(strategy, share)`` pairs)."""
+    for value in strategy.get_params(deep=False).values():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            for inner in item if isinstance(item, tuple) else (item,):
+                if isinstance(inner, QueryStrategy):
+                    yield inner
+
+
+def inner_scores(composite, inner):
+    """``inner.scores_`` for a composite that delegates to ``inner``, or an AttributeError naming both."""
+    try:
+        return inner.scores_
+    except AttributeError:
+        raise AttributeError(
+            f"{type(composite).__name__} has no scores_ this round: its active strategy {type(inner).__name__} "
+            "picks rows without scoring them."
+        ) from None
+
+
+def check_pool(X, labeled=None, y=None):
+    """Count the pool's rows and check ``labeled`` and ``y`` against them; ``X`` is left as it is.
+
+    The pool may be an ndarray of any dtype, a scipy sparse matrix, a pandas
+    DataFrame or a list of texts or other objects: it is neither copied,
+    converted nor scanned. NaN and inf are not refused here (whether the model
+    takes them is the model's business; representation strategies refuse
+    non-finite features themselves).
+
+    Returns
+    -------
+    n_pool : int
+    labeled : ndarray of bool, shape (n_pool,)
+        A copy of the mask (all False when ``labeled`` is None).
+
+    Examples
+    --------
+    >>> check_pool(["a text", "another"], labeled=np.array([True, False]))
+    (2, array([ True, False]))
+    """
+    try:
+        n_pool = n_rows(X)
+    except TypeError as exc:
+        raise TypeError(
+            f"the pool X must be array-like with one entry per row (an ndarray, a scipy sparse matrix, a pandas "
+            f"DataFrame, or a list of texts or objects); got {type(X).__name__}."
+        ) from exc
+    if n_pool == 0:
+        raise ValueError("the pool X is empty; pass at least one row.")
+    labeled = check_labeled_mask(labeled, n_pool)
+    if y is not None and n_rows(y) != n_pool:
+        raise ValueError(
+            f"y must have one entry per pool row ({n_pool}); got {n_rows(y)}. Pass the labels of the whole pool "
+            "(only the entries of labeled rows are read)."
+        )
+    return n_pool, labeled
 
 
 class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
@@ -20,6 +79,11 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
     current model in :meth:`fit`, then :meth:`query` returns exactly ``n``
     unique indices of unlabeled rows. Subclasses implement ``_fit`` (optional)
     and ``_query``.
+
+    The pool may be of any type a scikit-learn estimator takes: an ndarray of
+    any dtype, a scipy sparse matrix, a pandas DataFrame, a list of texts or
+    objects. Strategies keep its type: rows are taken with
+    :func:`skal.utils._compat.take_rows` and handed to the estimator as they are.
 
     Class attributes
     ----------------
@@ -41,25 +105,45 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         A copy of the labeled mask seen by ``fit``.
     n_available_ : int
         How many rows ``query`` can pick from.
+    pseudo_labels_ : dict {row: label} or None
+        Labels the strategy proposes for the rows :meth:`query` returned (pool
+        indices), e.g. :class:`PseudoLabelInitializer`'s zero-shot labels.
+        ``fit`` sets it to None; a strategy that proposes labels sets it in
+        ``query``, and composites pass their inner strategies' on, mapped to
+        pool rows. :class:`skal.ActiveLearner` reads it after ``query``.
     """
 
     _requires = frozenset()
     _permutation_equivariant = False
+
+    @property
+    def _pool_agnostic(self):
+        """True when the picks depend only on the model's predictions, not on how the pool is stored.
+
+        A dense pool and its sparse, DataFrame or list copy then give the same
+        picks (checked by ``check_query_strategy``). Strategies that read the
+        rows themselves (a representation, a user's model or scorer) are not.
+        """
+        return self.requirements() <= {"proba"} and all(s._pool_agnostic for s in _inner_strategies(self))
 
     def requirements(self):
         """What this strategy, in any round, may ask of the estimator (e.g. ``{"proba"}``)."""
         return set(self._requires)
 
     def needs(self, labeled=None):
-        """What ``fit`` with this labeled mask will ask of the estimator: a subset of ``_requires``."""
+        """What ``fit`` with this labeled mask will ask of the estimator: a subset of :meth:`requirements`.
+
+        ``labeled=None`` means nothing is labeled yet (the first pool).
+        """
         return set(self._requires)
 
     def needs_estimator(self, labeled=None):
-        """Whether ``fit`` with this labeled mask will use the estimator.
+        """Whether ``fit`` with this labeled mask will use the estimator: ``bool(self.needs(labeled))``.
 
         The learner asks this before round 0: a skorch net is then initialised
-        with random weights (seed 000); a scikit-learn estimator cannot give
-        probabilities unfitted, so a strategy needing ``"proba"`` then raises an error.
+        with random weights; a scikit-learn estimator cannot give probabilities
+        unfitted, so a strategy needing ``"proba"`` then raises an error.
+        Override :meth:`needs`, not this.
         """
         return bool(self.needs(labeled))
 
@@ -68,8 +152,9 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_pool, ...)
-            The whole pool, labeled rows included. NaN/inf are refused.
+        X : array-like of shape (n_pool, ...), sparse matrix, DataFrame or list
+            The whole pool, labeled rows included, in any type the estimator
+            takes; it is not converted or copied. NaN/inf are not refused here.
         y : array of shape (n_pool,), optional
             Labels; only the entries of labeled rows are meaningful.
         labeled : array of bool, shape (n_pool,), optional
@@ -81,12 +166,19 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         -------
         self
         """
-        X = validate_data(self, X, reset=True, allow_nd=True, dtype=None, ensure_all_finite=True)
-        n_pool = _num_samples(X)
-        labeled = check_labeled_mask(labeled, n_pool)
-        self.n_pool_ = n_pool
+        _, labeled = check_pool(X, labeled, y)
+        return self._fit_checked(X, labeled, estimator, y)
+
+    def _fit_checked(self, X, labeled, estimator, y):
+        """``fit`` on a pool already checked by :func:`check_pool` (``labeled`` a bool mask of its rows).
+
+        Composites fit their inner strategies through this, so the pool is
+        checked once, at the top-level ``fit``, however deep the nesting.
+        """
+        self.n_pool_ = len(labeled)
         self.labeled_ = labeled
-        self.n_available_ = int(n_pool - labeled.sum())
+        self.n_available_ = int(self.n_pool_ - labeled.sum())
+        self.pseudo_labels_ = None
         self._fit(X, labeled, estimator, y)
         return self
 
@@ -137,7 +229,7 @@ class ScoringStrategy(QueryStrategy):
 
     @abstractmethod
     def _score(self, X, rows, estimator):
-        """Scores of ``X[rows]`` (higher = query first)."""
+        """Scores of the pool rows ``rows`` (higher = query first); take them with ``take_rows(X, rows)``."""
 
     def _query(self, n):
         return top_k(self.scores_, n)

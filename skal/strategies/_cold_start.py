@@ -1,10 +1,16 @@
-"""Cold start without labels: self-supervised difficulty, binning, zero-shot pseudo-labels (ALGORITHMS.md §2.15)."""
+"""Cold start without labels: self-supervised difficulty, binning, zero-shot pseudo-labels.
+
+Self-supervised difficulty and binning follow Chandra, Desai, Devaguptapu & Balasubramanian, "On Initial Pools for
+Deep Active Learning" (NeurIPS 2020 Pre-registration Workshop, PMLR 148, 2021); zero-shot pseudo-labels follow
+Petersen's CLIP-predicted label initialization (DTU 02456 Deep Learning project report).
+"""
 
 from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
 
+from ..utils._compat import take_rows
 from ..utils._random import as_generator, seed_params
 from ..utils._selection import group_rows, top_k
 from ..utils._validation import check_proba
@@ -16,9 +22,11 @@ _MAX_SEED = 2**32 - 1
 
 
 def binning_select(scores, n, n_bins, rng):
-    """Seed 001's hard/easy binning: rows sorted hardest first into ``n_bins`` equal bins; ``n // n_bins`` drawn at
-    random from each of the top ``n_bins − 1`` bins plus the ``n // n_bins`` easiest rows of the last bin; the
-    remainder topped up at random from rows not yet picked. Returns ``n`` unique positions.
+    """The hard/easy binning of Chandra et al. (2021).
+
+    Rows sorted hardest first into ``n_bins`` equal bins; ``n // n_bins`` drawn at random from each of the top
+    ``n_bins − 1`` bins plus the ``n // n_bins`` easiest rows of the last bin; the remainder topped up at random
+    from rows not yet picked. Returns ``n`` unique positions.
 
     Examples
     --------
@@ -39,13 +47,13 @@ def binning_select(scores, n, n_bins, rng):
 
 
 class SelfSupervisedLoss(QueryStrategy):
-    """Pick rows by how hard a self-supervised model trained on the pool finds them (seed 001's initial pools).
+    """Pick rows by how hard a self-supervised model trained on the pool finds them (Chandra et al., 2021).
 
     ``model`` (e.g. :class:`skal.nn.SimCLR` or :class:`skal.nn.VAE`, or any
     estimator with ``fit(X)`` and ``score_samples(X)``, higher = harder) is
     cloned and trained on the whole pool, labels unused, then:
 
-    - ``mode="hard"``: the ``n`` highest scores (seed 001's SimCLR- and VAE-loss pools);
+    - ``mode="hard"``: the ``n`` highest scores (Chandra et al.'s SimCLR- and VAE-loss pools);
     - ``mode="easy"``: the ``n`` lowest;
     - ``mode="binning"``: the paper's mix (:func:`binning_select`): ``n/n_bins``
       at random from each of the hardest ``n_bins − 1`` bins plus the
@@ -75,6 +83,8 @@ class SelfSupervisedLoss(QueryStrategy):
     (5,)
     """
 
+    _pool_agnostic = False  # the rows go to the user's model
+
     def __init__(self, model, mode="hard", n_bins=5, random_state=None):
         self.model = model
         self.mode = mode
@@ -98,7 +108,7 @@ class SelfSupervisedLoss(QueryStrategy):
         rows = np.flatnonzero(~labeled)
         scores = np.full(len(labeled), np.nan)
         if len(rows):
-            scores[rows] = np.asarray(self.model_.score_samples(X[rows]), dtype=np.float64)
+            scores[rows] = np.asarray(self.model_.score_samples(take_rows(X, rows)), dtype=np.float64)
         self.scores_ = scores
         self._rows = rows
 
@@ -145,6 +155,8 @@ class PseudoLabelInitializer(QueryStrategy):
     ([3, 0], ['dog', 'cat'])
     """
 
+    _pool_agnostic = False  # the rows go to the user's model
+
     def __init__(self, scorer, per_class=1, classes=None):
         self.scorer = scorer
         self.per_class = per_class
@@ -154,7 +166,11 @@ class PseudoLabelInitializer(QueryStrategy):
         if not callable(self.scorer):
             raise TypeError("scorer must be a callable X -> class probabilities of shape (n, C).")
         rows = np.flatnonzero(~labeled)
-        proba = check_proba(np.asarray(self.scorer(X[rows]), dtype=np.float64)) if len(rows) else np.empty((0, 0))
+        proba = (
+            check_proba(np.asarray(self.scorer(take_rows(X, rows)), dtype=np.float64))
+            if len(rows)
+            else np.empty((0, 0))
+        )
         classes = np.arange(proba.shape[1]) if self.classes is None else np.asarray(self.classes)
         if len(rows) and len(classes) != proba.shape[1]:
             raise ValueError(f"classes has {len(classes)} entries but the scorer gives {proba.shape[1]} columns.")

@@ -1,8 +1,14 @@
-"""Query by committee: variation ratio over an ensemble (seed 001's ENS-varR; ALGORITHMS.md §2.5)."""
+"""Query by committee: variation ratio over an ensemble.
+
+The ensemble variation ratio (ENS-varR) of Chandra, Desai, Devaguptapu & Balasubramanian, "On Initial Pools for Deep
+Active Learning" (NeurIPS 2020 Pre-registration Workshop, PMLR 148, 2021); query by committee after Seung, Opper &
+Sompolinsky (COLT 1992) and McCallum & Nigam (ICML 1998).
+"""
 
 import numpy as np
 from sklearn.base import clone
 
+from ..utils._compat import take_rows
 from ..utils._estimator import is_skorch, predict_proba_rows, random_weight_net
 from ..utils._random import as_generator, seed_params, torch_seed
 from ._base import QueryStrategy
@@ -18,7 +24,7 @@ class VariationRatio(QueryStrategy):
     """Variation ratio ``1 − f_mode / T`` of a committee's votes, with a documented tie-break.
 
     The committee is ``n_members`` copies of the learner's estimator, each
-    trained on the labeled rows from its own seed (seed 001: three ResNet-18s
+    trained on the labeled rows from its own seed (Chandra et al. use three ResNet-18s
     that differ by initialisation), or the fitted ``committee`` you pass. Each
     member votes with its most probable class.
 
@@ -30,7 +36,7 @@ class VariationRatio(QueryStrategy):
     Parameters
     ----------
     n_members : int, default=3
-        T, when the committee is trained here (``RESNET18_ENSEMBLE.yaml``: 3).
+        T, when the committee is trained here (Chandra et al. use 3).
     committee : list of fitted estimators, optional
         Use these members as they are instead of training copies (their
         ``predict_proba`` columns must be the same classes in the same order).
@@ -40,7 +46,7 @@ class VariationRatio(QueryStrategy):
         without random initialisation.
     tie_break : "entropy" or "index", default="entropy"
     n_candidates : None, int or float, default=None
-        Score a random subset of the unlabeled rows (all by default, as R1).
+        Score a random subset of the unlabeled rows (all by default, as in Chandra et al.'s code, acl21/init-pools-dal).
     random_state : None, int or Generator
         Seeds each member's training (torch initialisation and shuffling for a
         skorch net, ``random_state`` for a scikit-learn estimator), the
@@ -49,7 +55,7 @@ class VariationRatio(QueryStrategy):
     Notes
     -----
     Before anything is labeled, a skorch committee is T nets with different
-    random weights (seed 000's random-weight idea); a scikit-learn committee
+    random weights (the random-weight idea of Mohan et al., preprint 2026); a scikit-learn committee
     cannot vote untrained.
 
     Examples
@@ -76,8 +82,11 @@ class VariationRatio(QueryStrategy):
         self.n_candidates = n_candidates
         self.random_state = random_state
 
-    def needs_estimator(self, labeled=None):
-        return self.committee is None
+    def requirements(self):
+        return set(self._requires) if self.committee is None else set()  # a given committee needs no estimator
+
+    def needs(self, labeled=None):
+        return self.requirements()
 
     def _fit(self, X, labeled, estimator, y):
         if self.tie_break not in ("entropy", "index"):
@@ -138,9 +147,9 @@ class VariationRatio(QueryStrategy):
             member = clone(estimator)
             if is_skorch(member):
                 with torch_seed(seed):
-                    member.fit(X[take], codes[np.searchsorted(rows, take)].astype(np.int64))
+                    member.fit(take_rows(X, take), codes[np.searchsorted(rows, take)].astype(np.int64))
             else:
-                seed_params(member, seed).fit(X[take], y_l[np.searchsorted(rows, take)])
+                seed_params(member, seed).fit(take_rows(X, take), y_l[np.searchsorted(rows, take)])
             members.append(member)
         return members
 

@@ -1,34 +1,93 @@
 """Turn a pool and a model into the feature matrix a representation strategy works on."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 
+from ..utils._compat import n_rows
 from ..utils._estimator import is_skorch
 from ..utils._random import as_generator
 from ._base import QueryStrategy
 
-__all__ = ["pool_features", "EmbeddingStrategy"]
+__all__ = ["pool_features", "input_features", "EmbeddingStrategy"]
 
 
 def _is_transformer(embedding):
     return hasattr(embedding, "fit") and hasattr(embedding, "transform") and hasattr(embedding, "get_params")
 
 
+_NUMERIC_KINDS = "biuf"
+
+
+def input_features(X, who="this strategy", embedding="input"):
+    """The pool's own features for ``embedding="input"``: a numeric ndarray ``(n, ...)``, or a clear error.
+
+    A numeric ndarray (or anything ``np.asarray`` turns into one, e.g. a torch
+    tensor) is used as it is; a DataFrame whose columns are all numeric is
+    converted. A sparse matrix, a list of texts or objects, or a DataFrame with
+    text or categorical columns has no numeric features to measure distances
+    on: the error names the transformer to pass as ``embedding=``.
+
+    Examples
+    --------
+    >>> input_features(np.eye(2, dtype=int)).dtype
+    dtype('int64')
+    >>> input_features(["a text", "another"], who="TypiClust")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: TypiClust(embedding='input') measures distances ... but the pool is a list ...
+    """
+    head = f"{who}(embedding={embedding!r}) measures distances between the pool's own rows of numbers, but the pool is "
+    if sp.issparse(X):
+        raise ValueError(
+            f"{head}a scipy sparse matrix, which skal does not densify: pass embedding=TruncatedSVD(100) "
+            "(sklearn.decomposition) or another transformer that gives dense features, e.g. "
+            "make_pipeline(TfidfVectorizer(), TruncatedSVD(100)) for texts."
+        )
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # a pandas DataFrame
+        other = [str(c) for c, t in X.dtypes.items() if getattr(t, "kind", "O") not in _NUMERIC_KINDS]
+        if other:
+            raise ValueError(
+                f"{head}a DataFrame with non-numeric columns {other[:5]}. Pass embedding= a transformer, e.g. "
+                "make_column_transformer((OneHotEncoder(), categorical_columns), remainder='passthrough') "
+                "(sklearn.compose), or a callable X -> features."
+            )
+        return X.to_numpy()
+    if isinstance(X, (list, tuple)):
+        raise ValueError(
+            f"{head}a {type(X).__name__} (texts or other objects). Pass embedding= a transformer, e.g. "
+            "make_pipeline(TfidfVectorizer(), TruncatedSVD(100)) for texts, or a callable X -> features; "
+            "numeric rows can be passed as an ndarray instead."
+        )
+    E = np.asarray(X)
+    if E.dtype.kind not in _NUMERIC_KINDS:
+        raise ValueError(
+            f"{head}an array of dtype {E.dtype}. Pass embedding= a transformer that turns the rows into numbers "
+            "(e.g. a ColumnTransformer with a OneHotEncoder), or a callable X -> features."
+        )
+    return E
+
+
 def pool_features(embedding, estimator, X, who="this strategy"):
     """Features of the whole pool as float32 ``(n, d)``.
 
     ``embedding``: ``"auto"`` (a skorch net's penultimate features, else ``X``
-    flattened), ``"input"`` (``X`` flattened), a layer name of a skorch net, a
+    flattened), ``"input"`` (``X`` flattened: a numeric array or an all-numeric
+    DataFrame, see :func:`input_features`), a layer name of a skorch net, a
     callable ``X -> E``, or an unfitted transformer with ``fit(X)`` and
     ``transform(X)`` (e.g. :class:`skal.nn.SimCLR`, :class:`skal.nn.VAE`, a
-    PCA), cloned and fitted on the pool without labels.
+    PCA, a ``make_pipeline(TfidfVectorizer(), TruncatedSVD(50))``), cloned and
+    fitted on the pool without labels. A callable or a transformer gets the
+    pool in its own type (a list of texts stays a list).
     """
+    n_pool = n_rows(X)
     if _is_transformer(embedding):  # e.g. skal.nn.SimCLR(): trained on the pool, no labels
         E = clone(embedding).fit(X).transform(X)
     elif callable(embedding):
         E = embedding(X)
     elif embedding == "input" or (embedding == "auto" and not is_skorch(estimator)):
-        E = np.asarray(X).reshape(len(X), -1)
+        E = input_features(X, who, embedding)
+        E = E.reshape(len(E), -1)
     elif isinstance(embedding, str):
         if not is_skorch(estimator):
             raise ValueError(
@@ -42,9 +101,14 @@ def pool_features(embedding, estimator, X, who="this strategy"):
         raise ValueError(
             f"embedding must be 'auto', 'input', a layer name, a callable or a transformer; got {embedding!r}."
         )
+    if sp.issparse(E):
+        raise ValueError(
+            f"{who}: the embedding gave a sparse matrix; end it with a transformer that gives dense features, "
+            "e.g. make_pipeline(TfidfVectorizer(), TruncatedSVD(100)) (sklearn.decomposition)."
+        )
     E = np.ascontiguousarray(E, dtype=np.float32)
-    if E.ndim != 2 or len(E) != len(X):
-        raise ValueError(f"features must have shape (n_pool, d) = ({len(X)}, d); got {E.shape}.")
+    if E.ndim != 2 or len(E) != n_pool:
+        raise ValueError(f"features must have shape (n_pool, d) = ({n_pool}, d); got {E.shape}.")
     if not np.isfinite(E.sum(dtype=np.float64)):  # one pass, no N×d boolean temporary
         raise ValueError(f"{who}: the features hold NaN or inf; check the model or the embedding callable.")
     return E

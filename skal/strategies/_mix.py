@@ -35,11 +35,21 @@ def split_counts(n, shares):
 class Mix(QueryStrategy):
     """Draw one batch from several strategies, each filling its share.
 
-    This is skal's documented reading of seed 000's undefined "HLH hybrid":
+    This is skal's documented reading of the "HLH hybrid" that Mohan, Manjunath,
+    Arya, Basha & Cheekatla (preprint, 2026) name without defining:
     ``Mix([(HC(), 0.5), (LC(), 0.5)])`` takes half the batch by high confidence
     and half by least confidence. Strategies fill their counts in list order;
     a later strategy skips rows an earlier one already took (it is asked for
     its count plus the rows taken so far, and the taken ones are dropped).
+    Should the shares leave the batch short (a member with few candidates,
+    e.g. a :class:`Subsample`), the members top it up in list order.
+
+    ``Mix`` reports the union of its members' ``requirements`` and ``needs``,
+    and needs the estimator when any member does. Its ``pseudo_labels_`` after
+    :meth:`query` merge the members' pseudo-labels of the rows each member
+    actually contributed (None when no member gives any). It has no
+    ``scores_``: members score on different scales, so there is no one
+    ranking; read ``strategies_[i].scores_``.
 
     Parameters
     ----------
@@ -50,6 +60,8 @@ class Mix(QueryStrategy):
     ----------
     strategies_ : list of QueryStrategy
         Fitted clones, in order.
+    pseudo_labels_ : dict {row: label} or None
+        The members' pseudo-labels of the rows each one contributed to the last :meth:`query`.
 
     Examples
     --------
@@ -87,19 +99,40 @@ class Mix(QueryStrategy):
     def needs(self, labeled=None):
         return set().union(*(s.needs(labeled) for s, _ in self._checked()))
 
+    def needs_estimator(self, labeled=None):
+        return any(s.needs_estimator(labeled) for s, _ in self._checked())
+
     def _fit(self, X, labeled, estimator, y):
         pairs = self._checked()
-        self.strategies_ = [clone(s).fit(X, labeled=labeled, estimator=estimator, y=y) for s, _ in pairs]
+        self.strategies_ = [clone(s)._fit_checked(X, labeled, estimator, y) for s, _ in pairs]
         self._shares = [share for _, share in pairs]
+        self.n_available_ = max(s.n_available_ for s in self.strategies_)
 
     def _query(self, n):
         picked = []
         taken = np.zeros(self.n_pool_, dtype=bool)
-        for strategy, count in zip(self.strategies_, split_counts(n, self._shares)):
-            if count == 0:
-                continue
+        pseudo = {}
+
+        def take(strategy, count):
             ask = min(count + len(picked), strategy.n_available_)
             fresh = [i for i in strategy.query(ask) if not taken[i]][:count]
             taken[fresh] = True
             picked.extend(fresh)
+            if strategy.pseudo_labels_:
+                pseudo.update((int(i), strategy.pseudo_labels_[i]) for i in fresh if i in strategy.pseudo_labels_)
+
+        for strategy, count in zip(self.strategies_, split_counts(n, self._shares)):
+            if count:
+                take(strategy, count)
+        for strategy in self.strategies_:  # top up when a member had fewer candidates than its share
+            if len(picked) < n:
+                take(strategy, n - len(picked))
+        self.pseudo_labels_ = pseudo or None
         return np.asarray(picked, dtype=np.intp)
+
+    @property
+    def scores_(self):
+        raise AttributeError(
+            "Mix has no scores_: its members score rows on different scales, so there is no single ranking. "
+            "Read the members' scores from mix.strategies_[i].scores_."
+        )

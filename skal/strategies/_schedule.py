@@ -1,9 +1,13 @@
-"""Schedules: one strategy for the first pool, another afterwards (seed 000's HCLC family)."""
+"""Schedules: one strategy for the first pool, another afterwards.
+
+The HCLC family is from Mohan, Manjunath, Arya, Basha & Cheekatla, "Are Candidate Models Really Needed for Active
+Learning?" (preprint, 2026): confidence sampling from a randomly initialised network for the first pool.
+"""
 
 import numpy as np
 from sklearn.base import clone
 
-from ._base import QueryStrategy
+from ._base import QueryStrategy, inner_scores
 from ._random import Random
 from ._uncertainty import HighConfidence, LeastConfidence
 
@@ -12,6 +16,10 @@ __all__ = ["Schedule", "HCLC", "LCHC", "RHC", "RLC", "BudgetSwitch"]
 
 class Schedule(QueryStrategy):
     """Use ``initial`` while nothing is labeled and ``then`` afterwards.
+
+    A schedule behaves exactly like the strategy it delegates to in a round:
+    the same picks, ``scores_``, ``pseudo_labels_`` and ``needs``;
+    ``requirements`` is the union over both.
 
     Parameters
     ----------
@@ -25,6 +33,10 @@ class Schedule(QueryStrategy):
     ----------
     active_ : QueryStrategy
         The fitted clone of whichever strategy this round used.
+    scores_ : ndarray of shape (n_pool_,)
+        ``active_.scores_``; an AttributeError when the active strategy gives no scores.
+    pseudo_labels_ : dict {row: label} or None
+        ``active_.pseudo_labels_`` after :meth:`query`.
 
     Examples
     --------
@@ -52,25 +64,35 @@ class Schedule(QueryStrategy):
     def needs(self, labeled=None):
         return self._pick(labeled).needs(labeled)
 
+    def needs_estimator(self, labeled=None):
+        return self._pick(labeled).needs_estimator(labeled)
+
     @property
     def _permutation_equivariant(self):
         initial, then = self._parts()
         return initial._permutation_equivariant and then._permutation_equivariant
 
     def _fit(self, X, labeled, estimator, y):
-        self.active_ = clone(self._pick(labeled)).fit(X, labeled=labeled, estimator=estimator, y=y)
+        self.active_ = clone(self._pick(labeled))._fit_checked(X, labeled, estimator, y)
+        self.n_available_ = self.active_.n_available_
 
     def _query(self, n):
-        return self.active_.query(n)
+        picked = self.active_.query(n)
+        self.pseudo_labels_ = self.active_.pseudo_labels_
+        return picked
 
     @property
     def scores_(self):
-        """The active strategy's scores (only for scoring strategies)."""
-        return self.active_.scores_
+        """The active strategy's scores (only when it is a scoring strategy)."""
+        return inner_scores(self, self.active_)
 
 
 class HCLC(Schedule):
-    """High confidence for the first pool (random weights), least confidence after (seed 000 ``--exp 2``)."""
+    """High confidence for the first pool (random weights), least confidence after.
+
+    Mohan, Manjunath, Arya, Basha & Cheekatla, "Are Candidate Models Really Needed for Active Learning?"
+    (preprint, 2026).
+    """
 
     def __init__(self):
         pass
@@ -80,7 +102,7 @@ class HCLC(Schedule):
 
 
 class LCHC(Schedule):
-    """Least confidence for the first pool (random weights), high confidence after (seed 000 ``--exp 4``)."""
+    """Least confidence for the first pool (random weights), high confidence after: the reverse of :class:`HCLC`."""
 
     def __init__(self):
         pass
@@ -90,7 +112,7 @@ class LCHC(Schedule):
 
 
 class RHC(Schedule):
-    """A random first pool, then high confidence (seed 000's random-start ablation).
+    """A random first pool, then high confidence (the random-start ablation of :class:`HCLC`).
 
     Parameters
     ----------
@@ -106,7 +128,7 @@ class RHC(Schedule):
 
 
 class RLC(Schedule):
-    """A random first pool, then least confidence (seed 000's random-start ablation).
+    """A random first pool, then least confidence (the random-start ablation of :class:`HCLC`).
 
     Parameters
     ----------

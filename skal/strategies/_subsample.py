@@ -1,12 +1,17 @@
-"""Score only a random candidate subset of the unlabeled pool (seed 002's |S|)."""
+"""Score only a random candidate subset S of the unlabeled pool.
+
+As in "LPLgrad: Optimizing Active Learning Through Gradient Norm Sample Selection and Auxiliary Model Training"
+(preprint; code sgchr273/LPLgrad) and Yoo & Kweon's Learning Loss (CVPR 2019).
+"""
 
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
 
+from ..utils._compat import take_rows
 from ..utils._random import as_generator
-from ._base import QueryStrategy, ScoringStrategy
+from ._base import QueryStrategy, ScoringStrategy, inner_scores
 
 __all__ = ["Subsample", "CandidateScoringStrategy", "subset_size", "draw_candidates"]
 
@@ -60,13 +65,18 @@ class Subsample(QueryStrategy):
     (shuffle U, take the first |S|) and label the top ``n`` inside it; the rest
     of S returns to the pool. The inner strategy sees the labeled rows and the
     candidates, so representation strategies still know the labeled set.
+    Everything the inner strategy reports is mapped back to pool rows: its
+    picks, ``scores_`` (NaN outside the labeled rows and S) and
+    ``pseudo_labels_``; ``requirements``, ``needs`` and ``needs_estimator``
+    are the inner strategy's. With ``n_candidates=None`` S is every unlabeled
+    row and ``Subsample`` behaves exactly like ``strategy``.
 
     Parameters
     ----------
     strategy : QueryStrategy
-    n_candidates : int or float
-        Size of S: a count, or a fraction in (0, 1] of the unlabeled rows.
-        Capped at the number of unlabeled rows.
+    n_candidates : None, int or float
+        Size of S: a count, or a fraction in (0, 1] of the unlabeled rows, or
+        None for all of them. Capped at the number of unlabeled rows.
     random_state : None, int, RandomState or Generator
 
     Attributes
@@ -75,6 +85,10 @@ class Subsample(QueryStrategy):
         Pool indices of S, sorted.
     strategy_ : QueryStrategy
         The inner strategy, fitted on the labeled rows and S.
+    scores_ : ndarray of shape (n_pool_,)
+        The inner scores mapped to the pool (only when the inner strategy scores).
+    pseudo_labels_ : dict {row: label} or None
+        The inner pseudo-labels, keyed by pool row, after :meth:`query`.
 
     Examples
     --------
@@ -96,23 +110,32 @@ class Subsample(QueryStrategy):
     def needs(self, labeled=None):
         return self.strategy.needs(labeled)
 
+    def needs_estimator(self, labeled=None):
+        return self.strategy.needs_estimator(labeled)
+
+    @property
+    def _permutation_equivariant(self):
+        return self.n_candidates is None and self.strategy._permutation_equivariant
+
     def _fit(self, X, labeled, estimator, y):
         self.candidates_ = draw_candidates(labeled, self.n_candidates, as_generator(self.random_state))
         self._rows = np.union1d(np.flatnonzero(labeled), self.candidates_)
-        self.n_available_ = len(self.candidates_)
-        self.strategy_ = clone(self.strategy).fit(
-            X[self._rows],
-            labeled=labeled[self._rows],
-            estimator=estimator,
-            y=None if y is None else np.asarray(y)[self._rows],
-        )
+        if len(self._rows) < len(labeled):  # S is a strict subset: the inner strategy sees only its rows
+            X, labeled = take_rows(X, self._rows), labeled[self._rows]
+            y = None if y is None else take_rows(y, self._rows)
+        self.strategy_ = clone(self.strategy)._fit_checked(X, labeled, estimator, y)
+        self.n_available_ = self.strategy_.n_available_
 
     def _query(self, n):
-        return self._rows[self.strategy_.query(n)]
+        picked = self.strategy_.query(n)
+        inner = self.strategy_.pseudo_labels_
+        self.pseudo_labels_ = None if inner is None else {int(self._rows[r]): lab for r, lab in inner.items()}
+        return self._rows[picked]
 
     @property
     def scores_(self):
         """Inner scores mapped back to the pool; NaN outside the subset."""
+        inner = inner_scores(self, self.strategy_)
         scores = np.full(self.n_pool_, np.nan)
-        scores[self._rows] = self.strategy_.scores_
+        scores[self._rows] = inner
         return scores

@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from ._compat import take_rows
 from ._random import torch_seed
 from ._validation import check_proba
 
@@ -100,7 +101,7 @@ def iter_proba(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS
     rows = np.asarray(rows, dtype=np.intp)
     for start in range(0, len(rows), chunk_rows):
         positions = slice(start, min(start + chunk_rows, len(rows)))
-        proba = np.asarray(estimator.predict_proba(X[rows[positions]]), dtype=np.float64)
+        proba = np.asarray(estimator.predict_proba(take_rows(X, rows[positions])), dtype=np.float64)
         yield positions, check_proba(proba, estimator=estimator)
 
 

@@ -3,16 +3,23 @@
 ``check_query_strategy(strategy)`` runs each check in turn and raises an
 ``AssertionError`` naming the first broken promise. ``parametrize_with_checks``
 turns the same checks into pytest cases, one per (strategy, check).
+A pool with a fitted skorch net, for strategies that need one, is
+``skal.nn._testing.make_net_pool`` (``skal.utils`` imports nothing from ``skal.nn``).
 """
 
+import warnings
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from ..exceptions import NotEnoughCandidatesError
+from ._compat import n_rows
+from ._estimator import is_skorch
 from ._random import seed_params
 
-__all__ = ["check_query_strategy", "make_pool", "make_net_pool", "parametrize_with_checks", "CHECKS"]
+__all__ = ["check_query_strategy", "make_pool", "pool_copies", "parametrize_with_checks", "CHECKS"]
 
 
 def make_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, seed=0):
@@ -28,40 +35,6 @@ def make_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, seed=0
     labeled[[np.flatnonzero(y == c)[0] for c in range(n_classes)]] = True
     estimator = LogisticRegression(max_iter=500).fit(X[labeled], y[labeled])
     return X, y, labeled, estimator
-
-
-def make_net_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, seed=0, loss_prediction=False):
-    """Like :func:`make_pool`, with a small fitted skorch MLP (with dropout) as the model.
-
-    For strategies that need a torch network (gradients, MC dropout, a
-    loss-prediction module): ``loss_prediction=True`` gives a
-    :class:`skal.nn.LossPredictionNet`. Features are float32.
-    """
-    import torch
-    from skorch import NeuralNetClassifier
-
-    from ..nn import LossPredictionNet
-    from ._random import torch_seed
-
-    X, y, labeled, _ = make_pool(n_pool, n_features, n_classes, labeled_fraction, seed)
-    X = X.astype(np.float32)
-    with torch_seed(seed):
-        module = torch.nn.Sequential(
-            torch.nn.Linear(n_features, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, n_classes)
-        )
-        cls = LossPredictionNet if loss_prediction else NeuralNetClassifier
-        net = cls(
-            module,
-            criterion=torch.nn.CrossEntropyLoss,
-            optimizer=torch.optim.Adam,
-            lr=0.02,
-            max_epochs=20,
-            batch_size=16,
-            train_split=None,
-            verbose=0,
-        )
-        net.fit(X[labeled], y[labeled].astype(np.int64))
-    return X, y, labeled, net
 
 
 def _fit(strategy, X, labeled, estimator, y):
@@ -99,7 +72,7 @@ def check_query_contract(strategy, pool):
         assert picked.shape == (n,), f"query({n}) returned shape {picked.shape}"
         assert picked.dtype.kind in "iu", f"query returned dtype {picked.dtype}"
         assert len(np.unique(picked)) == n, f"query({n}) returned duplicates"
-        assert picked.min() >= 0 and picked.max() < len(X), "query returned an index outside the pool"
+        assert picked.min() >= 0 and picked.max() < n_rows(X), "query returned an index outside the pool"
         assert not labeled[picked].any(), "query returned a labeled row"
 
 
@@ -137,7 +110,7 @@ def check_permutation_equivariant(strategy, pool):
     if not _seeded(strategy)._permutation_equivariant:
         return
     X, y, labeled, estimator = pool
-    perm = np.random.default_rng(1).permutation(len(X))
+    perm = np.random.default_rng(1).permutation(n_rows(X))
     n = _small_n(strategy, pool, 5)
     direct = _fit(_seeded(strategy), X, labeled, estimator, y).query(n)
     permuted = _fit(_seeded(strategy), X[perm], labeled[perm], estimator, y[perm]).query(n)
@@ -152,7 +125,7 @@ def check_scores(strategy, pool):
         scores = np.asarray(fitted.scores_)
     except AttributeError:
         return
-    assert scores.shape == (len(X),), f"scores_ has shape {scores.shape}"
+    assert scores.shape == (n_rows(X),), f"scores_ has shape {scores.shape}"
     assert np.isnan(scores[labeled]).all(), "scores_ of labeled rows must be NaN"
     if fitted._permutation_equivariant:
         assert np.isfinite(scores[~labeled]).all(), "scores_ of unlabeled rows must be finite"
@@ -160,6 +133,46 @@ def check_scores(strategy, pool):
         worst_picked = scores[picked].min()
         others = np.delete(scores, picked)
         assert not (others[np.isfinite(others)] > worst_picked).any(), "query skipped a higher score"
+
+
+def pool_copies(X):
+    """The same 2-D numeric pool as every type a scikit-learn user may bring: ``{name: pool}``.
+
+    Dense (the array itself), scipy CSR and CSC, a pandas DataFrame with named
+    columns (when pandas is installed) and a list of row arrays.
+
+    Examples
+    --------
+    >>> sorted(pool_copies(np.eye(3)))
+    ['csc', 'csr', 'dataframe', 'dense', 'list']
+    """
+    copies = {"dense": X, "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X), "list": list(X)}
+    try:
+        import pandas as pd
+    except ImportError:  # pandas is optional
+        return copies
+    copies["dataframe"] = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    return dict(sorted(copies.items()))
+
+
+def check_pool_types(strategy, pool):
+    """The same picks from a dense pool and from its sparse, DataFrame and list copies.
+
+    Runs for strategies whose picks depend only on the model's predictions
+    (``_pool_agnostic``: Random, the uncertainty strategies, committees...)
+    with a scikit-learn model; a strategy must take the pool's rows in the
+    pool's own type and never densify it.
+    """
+    X, y, labeled, estimator = pool
+    if not _seeded(strategy)._pool_agnostic or is_skorch(estimator) or not (isinstance(X, np.ndarray) and X.ndim == 2):
+        return
+    n = _small_n(strategy, pool, 5)
+    direct = _fit(_seeded(strategy), X, labeled, estimator, y).query(n)
+    with warnings.catch_warnings():  # a model fitted on an array, asked about a DataFrame
+        warnings.filterwarnings("ignore", message="X has feature names", category=UserWarning)
+        for name, other in pool_copies(X).items():
+            picked = _fit(_seeded(strategy), other, labeled, estimator, y).query(n)
+            np.testing.assert_array_equal(picked, direct, err_msg=f"a {name} copy of the pool gave different picks")
 
 
 CHECKS = (
@@ -170,6 +183,7 @@ CHECKS = (
     check_no_mutation,
     check_permutation_equivariant,
     check_scores,
+    check_pool_types,
 )
 
 

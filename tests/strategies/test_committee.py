@@ -5,8 +5,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
+from skal.nn._testing import make_net_pool
 from skal.strategies import VariationRatio, entropy, variation_ratio
-from skal.utils.estimator_checks import make_net_pool, make_pool
+from skal.utils.estimator_checks import make_pool
 
 
 class Fixed:

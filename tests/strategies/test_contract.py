@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
+from skal.nn._testing import make_net_pool
 from skal.strategies import (
     BADGE,
     BALD,
@@ -33,7 +34,7 @@ from skal.strategies import (
     TypiClust,
     VariationRatio,
 )
-from skal.utils.estimator_checks import check_query_strategy, make_net_pool, make_pool, parametrize_with_checks
+from skal.utils.estimator_checks import check_query_strategy, make_pool, parametrize_with_checks
 
 ALL_STRATEGIES = [
     Random(),

@@ -5,8 +5,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from skal.nn import per_sample_grad_norms
+from skal.nn._testing import make_net_pool
 from skal.strategies import GradNorm, LPLgrad
-from skal.utils.estimator_checks import make_net_pool
 
 from ..nn.test_gradients import _net, _pool, reference_norms
 

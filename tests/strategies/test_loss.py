@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from skal.nn._testing import make_net_pool
 from skal.strategies import LearningLoss
-from skal.utils.estimator_checks import make_net_pool
 
 
 def test_ranks_by_predicted_loss():
