@@ -12,7 +12,15 @@ use ``|a|² + |b|² - 2 a·b`` and are clamped at 0.
 
 import numpy as np
 
-__all__ = ["resolve_backend", "min_sq_distances", "knn", "kmeans", "kmeans_plusplus", "pairwise_sq_chunks"]
+__all__ = [
+    "resolve_backend",
+    "min_sq_distances",
+    "knn",
+    "kmeans",
+    "kmeans_plusplus",
+    "pairwise_sq_chunks",
+    "sq_norms",
+]
 
 #: Rows × columns of one distance block (4 M floats, 16 MiB in float32): small enough that
 #: the temporaries stay far below the size of the features, large enough for fast matmuls.
@@ -39,8 +47,23 @@ def _device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _sq_norms(T):
-    """Squared row norms of a torch matrix without an N×d temporary."""
+def sq_norms(T):
+    """Squared row norms of a torch matrix, without an N×d temporary.
+
+    Parameters
+    ----------
+    T : torch.Tensor of shape (n, d)
+
+    Returns
+    -------
+    torch.Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> sq_norms(torch.tensor([[3.0, 4.0], [1.0, 0.0]])).tolist()
+    [25.0, 1.0]
+    """
     import torch
 
     return torch.linalg.vector_norm(T, dim=1).square_()
@@ -77,7 +100,7 @@ def min_sq_distances(E, C, backend="auto", block=BLOCK):
     dev = _device()
     Et = torch.as_tensor(np.ascontiguousarray(E, dtype=np.float32), device=dev)
     Ct = torch.as_tensor(np.ascontiguousarray(C, dtype=np.float32), device=dev)
-    e2, c2 = _sq_norms(Et), _sq_norms(Ct)
+    e2, c2 = sq_norms(Et), sq_norms(Ct)
     out = torch.full((len(E),), float("inf"), device=dev)
     rows = max(1, min(len(E), block // max(len(C), 1)))
     cols = min(len(C), block // rows)
@@ -115,12 +138,12 @@ def knn(data, queries, k, backend="auto", block=BLOCK):
 
     dev = _device()
     X = torch.as_tensor(data, device=dev)
-    x2 = _sq_norms(X)
+    x2 = sq_norms(X)
     Ds, Is = [], []
     rows = max(1, block // max(len(data), 1))
     for r in range(0, len(queries), rows):
         Q = torch.as_tensor(queries[r : r + rows], device=dev)
-        D = torch.addmm(_sq_norms(Q)[:, None] + x2[None, :], Q, X.T, alpha=-2.0).clamp_min_(0)
+        D = torch.addmm(sq_norms(Q)[:, None] + x2[None, :], Q, X.T, alpha=-2.0).clamp_min_(0)
         values, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
         Ds.append(values.cpu().numpy())
         Is.append(idx.cpu().numpy())
@@ -180,7 +203,7 @@ def kmeans_plusplus(E, k, seed, backend="torch"):
 
     dev = _device()
     X = torch.as_tensor(np.ascontiguousarray(E, dtype=np.float32), device=dev)
-    sq = _sq_norms(X)
+    sq = sq_norms(X)
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
     first = int(torch.randint(len(X), (1,), generator=gen))
     centers = [first]

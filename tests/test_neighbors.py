@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skal.neighbors import kmeans, kmeans_plusplus, knn, min_sq_distances, resolve_backend
+from skal.neighbors import kmeans, kmeans_plusplus, knn, min_sq_distances, resolve_backend, sq_norms
 
 
 @pytest.fixture
@@ -61,3 +61,10 @@ def test_backend_names():
     assert resolve_backend("auto") == "faiss"
     with pytest.raises(ValueError, match="backend"):
         resolve_backend("annoy")
+
+
+def test_sq_norms(data):
+    import torch
+
+    X, _ = data
+    np.testing.assert_allclose(sq_norms(torch.as_tensor(X)).numpy(), (X.astype(np.float64) ** 2).sum(1), rtol=1e-5)

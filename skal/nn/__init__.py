@@ -17,6 +17,9 @@ __all__ += [
     "dropout_modules",
     "only_dropout_active",
 ]
+from ._modes import eval_mode  # noqa: E402
+
+__all__ += ["eval_mode"]
 from ._loss_prediction import LossPredictionModule, LossPredictionNet, ranking_loss  # noqa: E402
 
 __all__ += ["LossPredictionNet", "LossPredictionModule", "ranking_loss"]

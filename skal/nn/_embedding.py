@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from ._modes import eval_mode
 from ._outputs import first_output, to_tensor
 
 __all__ = ["embed", "last_linear_name"]
@@ -59,10 +60,8 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
     features, probas = [], []
     batch_size = batch_size or getattr(net, "batch_size", 256) or 256
     nonlinearity = net._get_predict_nonlinearity()
-    was_training = module.training
-    module.eval()
     try:
-        with torch.no_grad():
+        with eval_mode(module), torch.no_grad():
             for start in range(0, len(X), batch_size):
                 out = first_output(module(to_tensor(X[start : start + batch_size], net.device)))
                 features.append(torch.cat(captured).numpy())
@@ -71,7 +70,6 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
                     probas.append(nonlinearity(out).float().cpu().numpy().astype(np.float64))
     finally:
         handle.remove()
-        module.train(was_training)
     E = np.concatenate(features).astype(np.float32, copy=False) if features else np.empty((0, 0), np.float32)
     if return_proba:
         return E, (np.concatenate(probas) if probas else np.empty((0, 0)))

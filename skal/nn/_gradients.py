@@ -1,4 +1,5 @@
-"""Per-sample gradient norms of a skorch net, batched with ``torch.func`` (ALGORITHMS.md §2.10).
+"""Per-sample gradient norms of a skorch net, batched with ``torch.func`` (GradNorm: Wang et al., AAAI 2022; LPLgrad:
+preprint, code ``sgchr273/LPLgrad``).
 
 GradNorm and LPLgrad score a row by the norm of the gradient of a per-sample
 loss with respect to the network's parameters, computed as if that row were a
@@ -12,6 +13,7 @@ import torch
 from torch.func import functional_call, grad, vmap
 
 from ._embedding import last_linear_name
+from ._modes import eval_mode
 from ._outputs import first_output, log_proba_fn, to_tensor
 
 __all__ = ["per_sample_grad_norms", "select_parameters", "SAMPLE_LOSSES", "GRAD_NORMS"]
@@ -145,14 +147,9 @@ def per_sample_grad_norms(
     module = net.module_
     names = select_parameters(module, parameters)
     to_log_proba = log_proba_fn(net)
-    flags = [(m, m.training) for m in module.modules()]
-    module.eval()
-    try:
-        run = _norms_vmap if method == "vmap" else _norms_loop
+    run = _norms_vmap if method == "vmap" else _norms_loop
+    with eval_mode(module):
         return run(module, X, names, loss, to_log_proba, GRAD_NORMS[norm], batch_size, net.device)
-    finally:
-        for m, training in flags:
-            m.training = training
 
 
 def _shortcut_layers(module, names, X, device):

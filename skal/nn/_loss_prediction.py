@@ -1,4 +1,4 @@
-"""A skorch classifier trained jointly with a loss-prediction module (Yoo & Kweon 2019; ALGORITHMS.md §2.9)."""
+"""A skorch classifier trained jointly with a loss-prediction module (Yoo & Kweon, CVPR 2019)."""
 
 from contextlib import contextmanager
 

@@ -1,14 +1,24 @@
-"""Monte Carlo dropout: T stochastic passes with only the dropout modules active (ALGORITHMS.md §2.6)."""
+"""Monte Carlo dropout: T stochastic passes with only dropout active (Gal, Islam & Ghahramani, ICML 2017)."""
 
-from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
+from ._modes import eval_mode
 from ._outputs import first_output, log_proba_fn, to_tensor
 
-__all__ = ["mc_dropout_stats", "MCDropoutStats", "dropout_modules", "only_dropout_active"]
+__all__ = ["mc_dropout_stats", "MCDropoutStats", "dropout_modules", "only_dropout_active", "DROPOUT_TYPES"]
+
+#: torch's dropout layers (every subclass of its private ``_DropoutNd``).
+DROPOUT_TYPES = (
+    torch.nn.Dropout,
+    torch.nn.Dropout1d,
+    torch.nn.Dropout2d,
+    torch.nn.Dropout3d,
+    torch.nn.AlphaDropout,
+    torch.nn.FeatureAlphaDropout,
+)
 
 
 class MCDropoutStats(NamedTuple):
@@ -34,27 +44,27 @@ class MCDropoutStats(NamedTuple):
 
 def dropout_modules(module):
     """Every dropout module (``nn.Dropout``, ``Dropout2d``, ``AlphaDropout``...) inside ``module``."""
-    return [m for m in module.modules() if isinstance(m, torch.nn.modules.dropout._DropoutNd)]
+    return [m for m in module.modules() if isinstance(m, DROPOUT_TYPES)]
 
 
-@contextmanager
 def only_dropout_active(module):
     """Eval mode everywhere except dropout: BatchNorm keeps its running statistics.
 
-    R0b's ``clf.train()`` leaves BatchNorm in train mode, so a small batch
-    changes its statistics; R1 resets only ``BatchNorm2d``. Here every module
-    is in eval mode and only the dropout modules are switched on. Training
-    flags are restored on exit.
+    The BADGE code of Ash et al. (ICLR 2020, ``JordanAsh/badge``) calls
+    ``clf.train()``, which leaves BatchNorm in train mode, so a small batch
+    changes its statistics; the code of Chandra et al. (2021,
+    ``acl21/init-pools-dal``) resets only ``BatchNorm2d``. Here every module
+    is in eval mode and only the dropout modules are switched on. Every
+    submodule's training flag is restored on exit (:func:`eval_mode`).
+
+    Examples
+    --------
+    >>> m = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5))
+    >>> with only_dropout_active(m):
+    ...     [layer.training for layer in m]
+    [False, True]
     """
-    flags = [(m, m.training) for m in module.modules()]
-    module.eval()
-    for m in dropout_modules(module):
-        m.train()
-    try:
-        yield
-    finally:
-        for m, training in flags:
-            m.training = training
+    return eval_mode(module, train=DROPOUT_TYPES)
 
 
 def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
@@ -70,7 +80,7 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
     net : initialized skorch NeuralNet (``CrossEntropyLoss`` or ``NLLLoss``)
     X : array of shape (n, ...)
     n_samples : int
-        T, the number of stochastic passes (10 in R0b and R1).
+        T, the number of stochastic passes (10 in the code of Ash et al. and of Chandra et al.).
     seed : int
     batch_size : int, optional
         Rows per forward pass; default the net's ``batch_size``.

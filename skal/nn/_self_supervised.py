@@ -1,4 +1,8 @@
-"""Self-supervised models trained on the unlabeled pool: SimCLR and a VAE (ALGORITHMS.md §2.15).
+"""Self-supervised models trained on the unlabeled pool: SimCLR and a VAE.
+
+As Chandra, Desai, Devaguptapu & Balasubramanian ("On Initial Pools for Deep
+Active Learning", NeurIPS 2020 Pre-registration Workshop, PMLR 148, 2021)
+use them to choose an initial pool.
 
 Both are scikit-learn transformers around a skorch ``NeuralNet``: ``fit(X)``
 trains on the pool without labels, ``transform(X)`` gives features (for
@@ -14,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
 from ..utils._random import root_seed, torch_seed
+from ._modes import eval_mode
 from ._outputs import to_tensor
 
 __all__ = ["SimCLR", "VAE", "nt_xent", "augment"]
@@ -72,8 +77,8 @@ def nt_xent(z1, z2, temperature=0.5):
     Anchor i of view 1 has one positive (i of view 2) and 2n − 2 negatives
     (every other view of every other image); the loss of pair i is the mean
     of its two directions. With n = 1 there are no negatives and the loss is
-    0 — the defect of the seed-001 notebook, which scored pairs as batches of
-    one (ALGORITHMS.md §2.15); skal always scores against a batch.
+    0 — the defect of the notebook of Chandra et al. (2021, ``acl21/init-pools-dal``),
+    which scored pairs as batches of one; skal always scores against a batch.
 
     Examples
     --------
@@ -174,9 +179,8 @@ class _SelfSupervised(TransformerMixin, BaseEstimator):
         """``fn(module, batch)`` over eval-mode batches of ``X`` without gradients, concatenated as ``dtype``."""
         check_is_fitted(self, "net_")
         module = self.net_.module_
-        module.eval()
         X = self._prepare(X)
-        with torch.no_grad():
+        with eval_mode(module), torch.no_grad():
             parts = [
                 fn(module, to_tensor(X[i : i + self.batch_size], self.net_.device)).cpu().numpy().astype(dtype)
                 for i in range(0, len(X), self.batch_size)
@@ -193,7 +197,7 @@ class SimCLR(_SelfSupervised):
         Feature size (``transform``), before the projection head.
     projection : int, default=64
     temperature : float, default=0.5
-        NT-Xent temperature (seed 001 scores with 0.1).
+        NT-Xent temperature (Chandra et al., 2021, score with 0.1).
     max_epochs : int, default=20
     batch_size : int, default=256
         Also the scoring batch: each row's pairs are scored against the other
@@ -201,7 +205,7 @@ class SimCLR(_SelfSupervised):
     lr : float, default=1e-3
         Adam.
     n_views : int, default=4
-        Augmented views per row for ``score_samples`` (seed 001: 4; 3 for MNIST).
+        Augmented views per row for ``score_samples`` (Chandra et al., 2021: 4; 3 for MNIST).
     device : "auto", "cpu" or "cuda"
     random_state : None or int
         Seeds initialisation, shuffling and augmentations.
@@ -263,12 +267,11 @@ class SimCLR(_SelfSupervised):
         """
         check_is_fitted(self, "net_")
         module = self.net_.module_
-        module.eval()
         X = self._prepare(X)
         g = torch.Generator().manual_seed(self.seed_ % (2**31) + 1)
         scores = np.empty(len(X))
         starts = list(range(0, len(X), self.batch_size))
-        with torch.no_grad():
+        with eval_mode(module), torch.no_grad():
             for k, start in enumerate(starts):
                 lo = start if (len(X) - start > 1 or k == 0) else max(0, start - self.batch_size + 1)
                 xb = to_tensor(X[lo : start + self.batch_size], self.net_.device)
@@ -318,8 +321,9 @@ class VAE(_SelfSupervised):
 
     ``score_samples`` is each row's reconstruction MSE + ``kl_weight`` · KL,
     computed per sample (``reduction='none'``) with the posterior mean — the
-    intended method; seed 001's notebook scored batches of 5 and stopped after
-    one batch (a stray ``break``, ALGORITHMS.md §2.15).
+    intended method; the notebook of Chandra et al. (2021,
+    ``acl21/init-pools-dal``) scored batches of 5 and stopped after one batch
+    (a stray ``break``).
 
     Parameters
     ----------

@@ -28,7 +28,7 @@ def kcenter_greedy(E, labeled, n, first=None):
     """
     import torch
 
-    from ..neighbors import _sq_norms
+    from ..neighbors import sq_norms as _sq_norms
 
     X = torch.as_tensor(E)
     sq = _sq_norms(X)
