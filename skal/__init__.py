@@ -1,6 +1,6 @@
 """skal: deep active learning that feels like scikit-learn."""
 
-from ._learner import ActiveLearner
+from .learner import ActiveLearner
 from .plotting import plot_learning_curve
 
 __version__ = "0.1.0"

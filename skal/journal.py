@@ -29,13 +29,16 @@ import hashlib
 import json
 import sqlite3
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from .exceptions import JournalError
+from .utils._compat import n_rows
 
-__all__ = ["LabelJournal", "pool_fingerprint"]
+__all__ = ["LabelJournal", "ReplayPlan", "pool_fingerprint"]
 
 FORMAT, VERSION = "skal-journal", 1
 
@@ -51,8 +54,35 @@ CREATE TABLE IF NOT EXISTS rounds (round INTEGER PRIMARY KEY, record TEXT NOT NU
 
 
 def pool_fingerprint(X):
-    """SHA-256 of the pool: its shape, dtype and rows as C-ordered bytes (hashed in blocks, no full copy)."""
-    X = np.asarray(X)
+    """SHA-256 of the pool: its shape, types and values (hashed in blocks, no full copy).
+
+    Arrays hash their rows as C-ordered bytes with shape and dtype; a sparse
+    matrix its format, shape and CSR arrays; a DataFrame its column names,
+    dtypes and each column's values; a list of texts or objects their text.
+    """
+    if sp.issparse(X):
+        csr = sp.csr_matrix(X)
+        h = hashlib.sha256(f"sparse|{csr.shape}|{csr.dtype.str}".encode())
+        for part in (csr.indptr, csr.indices, csr.data):
+            h.update(np.ascontiguousarray(part).tobytes())
+        return h.hexdigest()
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):  # a pandas DataFrame
+        h = hashlib.sha256(f"frame|{X.shape}".encode())
+        for name in X.columns:
+            h.update(f"{name!r}|{X[name].dtype}".encode())
+            h.update(_array_digest(X[name].to_numpy()).encode())
+        return h.hexdigest()
+    return _array_digest(np.asarray(X) if not isinstance(X, (list, tuple)) else _as_array(X))
+
+
+def _as_array(values):
+    try:
+        return np.asarray(values)
+    except ValueError:  # ragged objects
+        return np.asarray([repr(v) for v in values])
+
+
+def _array_digest(X):
     h = hashlib.sha256(f"{X.shape}|{X.dtype.str}".encode())
     step = max(1, (1 << 24) // max(1, X[:1].nbytes))
     for start in range(0, len(X), step):
@@ -105,7 +135,7 @@ class LabelJournal:
             raise JournalError(
                 f"the folder of journal={str(path)!r} does not exist; create {str(path.parent)!r} first."
             )
-        n_pool, fingerprint = len(X), pool_fingerprint(X)
+        n_pool, fingerprint = n_rows(X), pool_fingerprint(X)
         try:
             db = sqlite3.connect(str(path), isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
@@ -214,6 +244,54 @@ class LabelJournal:
 
     def rounds(self):
         return {r: json.loads(rec) for r, rec in self._db.execute("SELECT round, record FROM rounds")}
+
+    def replay_plan(self):
+        """What earlier sessions left here, as a :class:`ReplayPlan` for the round loop."""
+        return ReplayPlan(self.labels(), self.queries(), self.rounds(), self.skipped(), self.rows_from("pseudo"))
+
+
+@dataclass
+class ReplayPlan:
+    """An earlier session's queries, answers and finished rounds, to replay without the oracle.
+
+    A resumed run asks the plan, round by round, for the query it made before
+    (:meth:`query`), the answers it already holds (:meth:`answers`) and whether
+    a finished round's model can be left untrained (:meth:`skips_training`).
+    An empty plan (no journal, or a new one) replays nothing.
+
+    Examples
+    --------
+    >>> plan = ReplayPlan(labels={4: (0, "cat")}, queries={0: [4, 7]})
+    >>> plan.query(0).tolist(), plan.answers([4, 7]), plan.query(1)
+    ([4, 7], {4: 'cat'}, None)
+    """
+
+    labels: dict = field(default_factory=dict)  # row -> (round, label), in the order written
+    queries: dict = field(default_factory=dict)  # round -> rows
+    rounds: dict = field(default_factory=dict)  # round -> its finished history record
+    skipped: set = field(default_factory=set)
+    pseudo: set = field(default_factory=set)  # rows whose label is a pseudo-label
+
+    def query(self, round_):
+        """The rows this round queried before, or None for a round not journaled."""
+        rows = self.queries.get(round_)
+        return None if rows is None else np.asarray(rows, dtype=np.intp)
+
+    def answers(self, rows):
+        """``{row: label}`` for the rows of ``rows`` that were answered before."""
+        return {int(r): self.labels[int(r)][1] for r in rows if int(r) in self.labels}
+
+    def initial_rows(self):
+        """Sorted rows labeled in round 0."""
+        return sorted(row for row, (round_, _) in self.labels.items() if round_ == 0)
+
+    def finished(self, round_):
+        """The history record of a round finished in an earlier session, else None."""
+        return self.rounds.get(round_)
+
+    def skips_training(self, round_, warm_start):
+        """True when a finished round's model is not needed: the next query is journaled too."""
+        return self.finished(round_) is not None and not warm_start and (round_ + 1) in self.queries
 
 
 def _has_table(db, name):

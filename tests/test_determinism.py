@@ -89,4 +89,4 @@ def test_same_seed_same_queries_and_history(name, strategy):
             k: v for k, v in b.items() if k not in timing | {"queried"}
         }
         np.testing.assert_array_equal(a["queried"], b["queried"])
-    np.testing.assert_allclose(first.predict_proba(first._X[:5]), second.predict_proba(second._X[:5]))
+    np.testing.assert_allclose(first.predict_proba(first.pool_.X[:5]), second.predict_proba(second.pool_.X[:5]))

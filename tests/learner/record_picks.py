@@ -13,8 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from skal import ActiveLearner
 from skal.strategies import Random
 
-from ..test_determinism import STRATEGIES, _net
 from ..conftest import make_blobs_pool
+from ..test_determinism import STRATEGIES, _net
 
 FIXTURE = Path(__file__).with_name("picks_fixture.json")
 

@@ -1,0 +1,227 @@
+"""Checks a fit runs once, before any state changes: each raises an error that names the fix."""
+
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array
+
+from ..exceptions import OracleError
+from ..strategies import QueryStrategy, Random
+from ..utils._compat import n_rows
+from ..utils._validation import check_answers, resolve_size
+
+__all__ = [
+    "check_pool",
+    "check_sizes",
+    "check_strategies",
+    "check_first_pool",
+    "resolve_classes",
+    "check_given",
+    "check_indices",
+    "check_rows",
+    "check_class_weight",
+    "is_object_pool",
+    "pool_size",
+    "pool_shape",
+]
+
+
+def is_object_pool(X):
+    """True for a list or tuple of texts or other objects (not rows of numbers)."""
+    if not isinstance(X, (list, tuple)) or not len(X):
+        return False
+    first = X[0]
+    return isinstance(first, (str, bytes)) or not hasattr(first, "__len__")
+
+
+def check_pool(X, allow_nan):
+    """The pool to keep: arrays, sparse matrices and DataFrames as given, a nested list as an array.
+
+    NaN/inf are refused unless the estimator accepts them (``allow_nan``).
+    """
+    if is_object_pool(X):  # texts or objects: the estimator's own pipeline reads them
+        return X
+    finite = "allow-nan" if allow_nan else True
+    try:
+        checked = check_array(X, allow_nd=True, dtype=None, ensure_all_finite=finite, accept_sparse=True)
+    except ValueError as exc:
+        text = str(exc)
+        if "NaN" in text or "infinity" in text:
+            hint = (
+                "The pool X must be finite: impute missing values (e.g. a Pipeline with "
+                "sklearn.impute.SimpleImputer before the learner) or drop those rows before fit."
+            )
+        elif "0 sample" in text:
+            hint = "The pool X is empty: pass at least one row to label."
+        else:
+            raise
+        raise ValueError(f"{text} {hint}") from exc
+    return X if sp.issparse(X) or hasattr(X, "columns") else checked
+
+
+def _check_count(value, name, minimum):
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{name} must be None or an int >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def check_sizes(params, n_pool, given=None):
+    """``(initial_n, query_n, n_rounds, budget)`` as counts for a pool of ``n_pool`` rows."""
+    initial_n = resolve_size(params["initial_size"], n_pool, "initial_size")
+    query_n = resolve_size(params["query_size"], n_pool, "query_size")
+    n_rounds = _check_count(params["n_rounds"], "n_rounds", 0)
+    budget = _check_count(params["budget"], "budget", 1)
+    if budget is not None and given is None and budget < initial_n:
+        raise ValueError(
+            f"budget={budget} is smaller than initial_size ({initial_n} rows); raise the budget or lower initial_size."
+        )
+    return initial_n, query_n, n_rounds, budget
+
+
+def _embeddings(estimator):
+    """Every ``embedding`` parameter inside a strategy, nested ones (``Mix``, ``Schedule``...) included."""
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        return
+    for key, value in estimator.get_params(deep=False).items():
+        if key == "embedding":
+            yield value
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            for sub in item if isinstance(item, (list, tuple)) else [item]:
+                yield from _embeddings(sub)
+
+
+_NEEDS = {
+    "net": (
+        "the strategy differentiates or samples a torch network, so the estimator must be a skorch "
+        "NeuralNetClassifier; got {name}. Wrap your torch module in skorch.NeuralNetClassifier, or use a strategy "
+        "that needs only predict_proba (Entropy, Margin, VariationRatio)."
+    ),
+    "loss": (
+        "the strategy ranks rows by a loss-prediction module, which {name} lacks: build the net as "
+        "skal.nn.LossPredictionNet(module, ...), or use GradNorm / Entropy."
+    ),
+    "proba": (
+        "the strategy scores rows by predict_proba, which {name} does not have. Use an estimator with "
+        "predict_proba (e.g. LogisticRegression), wrap it in sklearn.calibration.CalibratedClassifierCV, or use "
+        "strategy=Random()."
+    ),
+}
+
+
+def check_strategies(strategy, initial_strategy, adapter):
+    """``(strategy, initial)`` with defaults filled in, checked against what the estimator offers."""
+    strategy = Random() if strategy is None else strategy
+    initial = strategy if initial_strategy is None else initial_strategy
+    for name, s in (("strategy", strategy), ("initial_strategy", initial)):
+        if not isinstance(s, QueryStrategy):
+            raise TypeError(f"{name} must be a skal QueryStrategy (e.g. skal.strategies.Entropy()); got {s!r}.")
+    for s in (strategy, initial):
+        named = [v for v in _embeddings(s) if isinstance(v, str) and v not in ("auto", "input")]
+        if named and not adapter.is_net:
+            raise ValueError(
+                f"{type(s).__name__}(embedding={named[0]!r}) takes features from a layer of a skorch net, but "
+                f"the estimator is {adapter.name}. Use embedding='auto' or 'input' (the pool's "
+                "own features), a callable X -> features, or a skorch net."
+            )
+    needs = strategy.requirements() | initial.requirements()
+    offered = {"net": adapter.is_net, "loss": adapter.has("predict_loss"), "proba": adapter.has("predict_proba")}
+    for need in ("net", "loss", "proba"):
+        if need in needs and not offered[need]:
+            raise TypeError(_NEEDS[need].format(name=adapter.name))
+    return strategy, initial
+
+
+def check_class_weight(class_weight, adapter):
+    """``class_weight`` must be None, "balanced" or a dict, and the estimator must take it."""
+    if class_weight is not None and not adapter.is_net and "class_weight" not in adapter.estimator.get_params():
+        raise TypeError(
+            f"class_weight='balanced' needs an estimator with a class_weight parameter; {adapter.name} has none. "
+            "Use e.g. LogisticRegression, RandomForestClassifier, a skorch net, or class_weight=None."
+        )
+
+
+def check_first_pool(initial, adapter):
+    """A scikit-learn estimator cannot score the first pool: refuse a strategy that needs predictions then."""
+    if "proba" in initial.needs(None) and not adapter.is_net:
+        raise ValueError(
+            f"{type(initial).__name__} picks the first pool from predictions, but {adapter.name} is a "
+            "scikit-learn estimator that cannot be scored before it is fitted (only a skorch net can be scored "
+            "with random weights). Pass initial_strategy=Random(), use strategy=RHC()/RLC(), or start from labels "
+            "you hold with fit(..., labeled_indices=..., labels=...)."
+        )
+
+
+def resolve_classes(classes, adapter, oracle=None):
+    """The label space: ``classes``, a skorch net's ``classes``, the oracle's, or None (from the labels)."""
+    if classes is None and adapter.is_net:
+        classes = getattr(adapter.estimator, "classes", None)
+    if classes is None and oracle is not None:
+        classes = oracle.classes
+    if classes is None:
+        if adapter.is_net:
+            raise ValueError(
+                "a skorch net needs the label space before its first prediction; pass ActiveLearner(classes=[...]) "
+                "or give the oracle its classes (CallableOracle(fn, classes=[...]))."
+            )
+        return None
+    classes = np.unique(np.asarray(classes))
+    if len(classes) < 1:
+        raise ValueError("classes is empty; pass the label space, e.g. classes=[0, 1].")
+    return classes
+
+
+def check_given(indices, labels, n_pool, classes):
+    """``(rows, labels)`` the user already holds, or None."""
+    if indices is None and labels is None:
+        return None
+    if indices is None or labels is None:
+        raise ValueError("pass both labeled_indices and labels, one label per index.")
+    indices = check_indices(indices, np.zeros(n_pool, dtype=bool), "labeled_indices")
+    if len(indices) == 0:
+        raise ValueError("labeled_indices is empty; leave it out to start with an initial query.")
+    try:
+        labels = check_answers(labels, len(indices), classes)
+    except OracleError as exc:
+        raise ValueError(f"labels: {exc}") from None
+    return indices, labels
+
+
+def check_indices(indices, labeled, name):
+    """Distinct, in-range, not yet labeled pool rows as an int array."""
+    indices, n_pool = np.asarray(indices), len(labeled)
+    if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
+        raise ValueError(f"{name} must be a 1-D array of integer pool row indices; got {indices!r:.80}.")
+    indices = indices.astype(np.intp)
+    if indices.size and (indices.min() < 0 or indices.max() >= n_pool):
+        raise ValueError(f"{name} holds indices outside [0, {n_pool}); the pool has {n_pool} rows.")
+    if len(np.unique(indices)) != len(indices):
+        raise ValueError(f"{name} repeats a row; each row can be labeled once.")
+    if labeled[indices].any():
+        again = indices[labeled[indices]][:5].tolist()
+        raise ValueError(f"{name} holds rows that are already labeled ({again}); a row is never labeled twice.")
+    return indices
+
+
+def check_rows(strategy, rows, labeled, n):
+    """The strategy's picks: ``n`` distinct unlabeled rows."""
+    try:
+        rows = check_indices(np.asarray(rows), labeled, "the strategy's query")
+    except ValueError as exc:
+        raise ValueError(f"{type(strategy).__name__} returned bad indices: {exc}") from None
+    if len(rows) != n:
+        raise ValueError(f"{type(strategy).__name__} returned {len(rows)} indices for a query of {n}.")
+    return rows
+
+
+def pool_size(X):
+    """Rows in a pool of any accepted type."""
+    return n_rows(X)
+
+
+def pool_shape(X, n=None):
+    """The shape of an array-like pool, ``(n_rows,)`` for a list of objects."""
+    shape = getattr(X, "shape", None)
+    return tuple(shape) if shape is not None else (n_rows(X) if n is None or X is not None else n,)

@@ -1,0 +1,129 @@
+"""The ActiveLearner docstring, kept apart so the class reads as code."""
+
+__all__ = ["LEARNER_DOC"]
+
+LEARNER_DOC = """Pool-based active learning around any classifier or skorch net.
+
+``fit(X, oracle)`` runs sample → label → train rounds. Round 0 labels
+``initial_size`` rows chosen by ``initial_strategy`` (or ``strategy``) and
+trains; each later round queries ``query_size`` unlabeled rows, labels them
+and retrains. With an array of labels as the oracle this is a simulation,
+so the learner works inside ``Pipeline``, ``GridSearchCV`` and
+``cross_val_score``.
+
+Parameters
+----------
+estimator : classifier or skorch ``NeuralNetClassifier``
+    Cloned, never changed. A skorch net's ``predict_proba`` must return
+    probabilities (use ``criterion=torch.nn.CrossEntropyLoss`` when its module
+    returns logits).
+strategy : QueryStrategy, default=None
+    Picks each batch; None means ``Random()``.
+initial_strategy : QueryStrategy, default=None
+    Picks the first pool when nothing is labeled; None means ``strategy``.
+    A strategy that needs predictions then scores a skorch net initialised
+    with random weights (Mohan et al., 2026); a scikit-learn estimator cannot be
+    scored unfitted, so use ``Random()`` or ``RHC()``/``RLC()`` with it.
+initial_size : int or float, default=0.04
+    Rows labeled in round 0: a count, or a fraction of the pool
+    (Mohan et al., 2026, use 4 %).
+query_size : int or float, default=0.05
+    Rows labeled in each later round (Mohan et al., 2026, use 5 %). The last round takes
+    what is left when fewer remain.
+n_rounds : int or None, default=None
+    Later rounds to run after round 0; ``0`` runs round 0 only; None runs
+    until the budget is spent or the pool is empty.
+budget : int or None, default=None
+    Total labels to spend, round 0 included.
+warm_start : bool, default=False
+    False trains a fresh clone of ``estimator`` each round. True continues
+    training the previous round's model (skorch ``partial_fit``; a scikit-learn
+    estimator with a ``warm_start`` parameter gets it set). Round 0 always
+    starts from a fresh clone: the random-weight net that picked the first
+    pool is discarded, as in Mohan et al. (2026).
+classes : array-like or None, default=None
+    The label space. None takes it from a skorch net's ``classes``, else from
+    the oracle (``np.unique`` of a label array), else from the labels seen so
+    far. A skorch net needs it before its first prediction.
+class_weight : None, "balanced" or dict, default=None
+    "balanced" reweights training by the labels held each round (n / (k ·
+    n_c) for the k classes seen; the imbalanced setting of Petersen's
+    CLIP-initialization report); a dict
+    gives fixed weights per class. A skorch net gets
+    ``criterion__weight``, a scikit-learn estimator its ``class_weight``.
+scoring : None, str, callable, list or dict, default=None
+    How ``eval_set`` is scored each round, as in ``GridSearchCV``: None is
+    accuracy; a name (``"f1_macro"``) or scorer gives ``history_[k]["score"]``;
+    a list or dict of them also gives ``history_[k]["scores"]`` (a dict), with
+    ``"score"`` the first.
+random_state : None, int or RandomState, default=None
+    Seeds everything: the first-pool net, each round's strategy (its
+    ``random_state`` parameters left at None) and training (torch's global
+    generator is forked, so a user's own stream is untouched; a scikit-learn
+    estimator's ``random_state`` left at None is set per round).
+callbacks : list of Callback, default=None
+    Called at each step of a run (see :mod:`skal.callbacks`): ``on_fit_begin``,
+    ``on_round_begin``, ``on_query``, ``on_label``, ``on_round_end``,
+    ``on_fit_end``. A hook that returns True ends the run cleanly after the
+    current round.
+verbose : int, default=0
+    1 adds a :class:`skal.callbacks.ProgressBar` (tqdm, over rounds).
+
+Attributes
+----------
+estimator_ : estimator
+    The model trained in the last round.
+classes_ : ndarray
+    The label space (see ``classes``).
+labeled_indices_ : ndarray of int
+    Pool rows labeled so far, in labeling order.
+labels_ : ndarray
+    Their labels, in the same order.
+labeled_round_ : ndarray of int, shape (n_pool,)
+    Per pool row: -1 never labeled, 0 in the initial round, k in round k.
+history_ : list of dict
+    One record per round: ``round``; ``n_labeled`` (labels held after it);
+    ``n_queried`` and ``queried`` (the pool rows labeled in it); ``strategy``
+    (the fitted strategy's repr, ``-> inner`` for a schedule, ``"given"``,
+    ``"teach"`` or ``"replayed query"``); ``query_seconds``,
+    ``label_seconds``, ``train_seconds`` (None when not trained); ``score``
+    (on ``eval_set``, else None). Present only when they apply: ``scores``
+    (a dict, for several metrics), ``pseudo`` (True when the round holds
+    pseudo-labels) and ``replayed`` (True for a round taken from a journal).
+skipped_ : ndarray of bool, shape (n_pool,)
+    Rows an oracle skipped; not offered again.
+pseudo_labeled_ : ndarray of bool, shape (n_pool,)
+    Rows whose label is a strategy's pseudo-label, not an oracle's.
+stopped_ : bool
+    True when an oracle answered STOP or a callback ended the run.
+stop_reason_ : str
+    Why a callback ended the run (absent otherwise).
+pool_ : LabelPool
+    The pool and what is known of each row (the attributes above read it).
+    The pool's rows are not pickled with the learner after ``fit``; a
+    learner started by :meth:`query` keeps them, since :meth:`teach` needs them.
+seed_ : int
+    The root seed of the run; per-round seeds derive from it.
+n_features_in_ : int
+    Features (second dimension) of an array or DataFrame pool.
+feature_names_in_ : ndarray of str
+    Column names of a DataFrame pool.
+
+Notes
+-----
+State is written as the run goes: if training or the oracle raises part-way,
+``labeled_indices_`` and ``labels_`` still hold every label received, and
+``fit(X, y, labeled_indices=..., labels=...)`` starts again from them.
+
+Examples
+--------
+>>> from sklearn.datasets import load_digits
+>>> from sklearn.linear_model import LogisticRegression
+>>> from skal.strategies import Entropy, Random
+>>> X, y = load_digits(return_X_y=True)
+>>> learner = ActiveLearner(LogisticRegression(max_iter=200), Entropy(),
+...                         initial_strategy=Random(), initial_size=50, query_size=50,
+...                         n_rounds=2, random_state=0).fit(X / 16, y)
+>>> [r["n_labeled"] for r in learner.history_]
+[50, 100, 150]
+"""

@@ -1,0 +1,300 @@
+"""The round loop: select → ask → record → train, as functions over one :class:`Run`.
+
+A :class:`Run` holds everything one ``fit`` works with; each step takes it
+and returns what it produced (rows, answers, a history record). Nothing is
+carried between steps through the learner.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+
+from ..exceptions import JournalError
+from ..journal import ReplayPlan
+from ..oracles import SKIP, STOP
+from ..utils._random import derive_seed, seed_params, torch_seed
+from ..utils._validation import check_answers
+from ._checks import check_first_pool, check_rows
+
+__all__ = ["Run", "run_rounds", "select", "record_round", "train"]
+
+
+@dataclass
+class Run:
+    """The moving parts of one run, passed to every step.
+
+    ``model`` is the last trained model; ``untrained`` a replayed round whose
+    model was not needed yet; ``stopped`` is set by an oracle's STOP (the
+    round is incomplete), ``stop_reason`` by a callback asking to stop (the
+    round is complete).
+    """
+
+    pool: object
+    adapter: object
+    strategy: object
+    initial: object
+    seed: int
+    oracle: object = None
+    journal: object = None
+    plan: ReplayPlan = field(default_factory=ReplayPlan)
+    eval_set: tuple = None
+    score: object = None  # score(model, X_val, y_val) -> float or {name: float}
+    warm_start: bool = False
+    class_weight: object = None
+    notify: object = None  # notify(hook, **kwargs) -> True to stop
+    model: object = None
+    history: list = field(default_factory=list)
+    untrained: int = None
+    stopped: bool = False
+    stop_reason: str = None
+    unsaved: tuple = None
+
+    @property
+    def round(self):
+        """The number the next labeled batch gets."""
+        return len(self.history)
+
+    @property
+    def ended(self):
+        return self.stopped or self.stop_reason is not None
+
+    def emit(self, hook, **kwargs):
+        if self.notify is not None and self.notify(hook, **kwargs) and self.stop_reason is None:
+            self.stop_reason = f"a callback asked to stop ({hook})"
+
+
+def run_rounds(run, given, initial_n, query_n, n_rounds, budget):
+    """Round 0 (given labels or a query of ``initial_n``), then rounds until budget, ``n_rounds`` or a stop."""
+    if given is not None:
+        run.emit("on_round_begin", round=0, n=len(given[0]))
+        record = given_round(run, *given)
+    else:
+        run.emit("on_round_begin", round=0, n=initial_n)
+        record = play_round(run, initial_n)
+    if record is not None:
+        run.emit("on_round_end", record=record)
+    while not run.ended and (n_rounds is None or run.round <= n_rounds):
+        n = next_size(run.pool, query_n, budget)
+        if n == 0:
+            break
+        run.emit("on_round_begin", round=run.round, n=n)
+        record = play_round(run, n)
+        if record is not None:
+            run.emit("on_round_end", record=record)
+    if run.untrained is not None:  # the last labeled round was replayed untrained
+        train(run, run.untrained)
+        run.untrained = None
+
+
+def next_size(pool, query_n, budget):
+    """Rows the next round asks for: ``query_n``, capped by what is left to offer and to spend."""
+    n = min(query_n, pool.n_available())
+    if budget is not None:  # pseudo-labels cost no budget: it counts labels from the oracle
+        n = min(n, budget - pool.n_paid())
+    return max(n, 0)
+
+
+def play_round(run, n):
+    """Query (or replay) ``n`` rows, get their labels, record and train; the round's record or None."""
+    round_ = run.round
+    t0 = time.perf_counter()
+    rows, pseudo = run.plan.query(round_), None
+    if rows is not None:  # a resumed round: the query it made before
+        name = "replayed query"
+    else:
+        rows, name, pseudo = select(run, n)
+        if run.journal is not None:
+            run.journal.write_query(round_, rows, name)
+    run.emit("on_query", round=round_, rows=rows, strategy=name)
+    t1 = time.perf_counter()
+    answers = run.plan.answers(rows)
+    missing = np.asarray([r for r in rows if int(r) not in answers and not run.pool.skipped[r]], dtype=np.intp)
+    if pseudo is not None and len(missing):  # a zero-shot first pool: labels from the strategy, not the oracle
+        answers.update(take_pseudo_labels(run, missing, pseudo, round_, name))
+    elif len(missing):
+        answers.update(ask(run, missing, round_, name))
+    t2 = time.perf_counter()
+    got = np.asarray([r for r in rows if int(r) in answers], dtype=np.intp)
+    if not len(got):  # every row was skipped, or the person stopped before answering any
+        return None if run.stopped else empty_round(run, name)
+    labels = check_answers([answers[int(r)] for r in got], len(got), run.pool.known_classes)
+    record = record_round(run, got, labels, name, t1 - t0, t2 - t1, complete=not run.stopped)
+    if run.pool.pseudo[got].any():
+        record["pseudo"] = True
+    return record
+
+
+def select(run, n):
+    """``(rows, name, pseudo_labels)``: the rows the round's strategy picks; nothing in ``run`` changes."""
+    if run.untrained is not None:  # a replayed round left untrained: its model is needed now
+        train(run, run.untrained)
+        run.untrained = None
+    pool, round_ = run.pool, run.round
+    strategy = clone(run.initial if not pool.labeled.any() else run.strategy)
+    seed_params(strategy, derive_seed(run.seed, round_, "query"))
+    X, labeled, y, keep = pool.offered()
+    model = None
+    if strategy.needs_estimator(labeled):
+        model = run.model
+        if model is None and run.adapter.is_net:
+            model = run.adapter.random_weights(len(pool.classes), derive_seed(run.seed, round_, "init"))
+        elif model is None:
+            check_first_pool(strategy, run.adapter)  # features of X itself need no model; probabilities do
+    # Scoring runs under its own torch seed: skorch's data loaders draw from the
+    # global generator even in eval mode, and MC-dropout strategies need a seed.
+    with torch_seed(derive_seed(run.seed, round_, "score")):
+        strategy.fit(X, labeled=labeled, estimator=model, y=y)
+        rows = check_rows(strategy, strategy.query(n), labeled, n)
+    pseudo = getattr(strategy, "pseudo_labels_", None)
+    if keep is not None:
+        rows = keep[rows]
+        pseudo = None if pseudo is None else {int(keep[r]): label for r, label in pseudo.items()}
+    name = repr(strategy) + (f" -> {strategy.active_!r}" if hasattr(strategy, "active_") else "")
+    return rows, name, pseudo
+
+
+def take_pseudo_labels(run, rows, pseudo, round_, name):
+    """A strategy's pseudo-labels for ``rows``, journaled as such and flagged in the pool."""
+    labels = check_answers([pseudo[int(r)] for r in rows], len(rows), run.pool.known_classes)
+    if run.journal is not None:
+        run.journal.write_labels(round_, rows, labels, oracle="pseudo", strategy=name)
+    run.pool.pseudo[rows] = True
+    return dict(zip(rows.tolist(), labels))
+
+
+def ask(run, rows, round_, name):
+    """The oracle's answers for ``rows`` as ``{row: label}``, each response journaled before it is used.
+
+    The oracle streams responses (a batch oracle one, a person one per row);
+    each is validated whole and written in one transaction. SKIP marks a row
+    skipped; STOP ends the run (``run.stopped``). Answers given before an
+    exception are kept in ``run.unsaved`` (and in the journal, if any).
+    """
+    answers, oracle = {}, type(run.oracle).__name__
+    seed = derive_seed(run.seed, round_, "query")
+    try:
+        for positions, response in run.oracle.stream(rows, run.pool.rows(rows)):
+            response = list(response)
+            if any(a is STOP for a in response):
+                run.stopped = True
+                positions, response = positions[: _first_stop(response)], response[: _first_stop(response)]
+            positions = np.asarray(positions, dtype=np.intp)
+            skipped = rows[[p for p, a in zip(positions, response) if a is SKIP]]
+            if len(skipped):
+                if run.journal is not None:
+                    run.journal.write_skipped(round_, skipped, oracle=oracle)
+                run.pool.skipped[skipped] = True
+            given = [(p, a) for p, a in zip(positions, response) if a is not SKIP]
+            if len(response) != len(positions) or given:
+                labels = check_answers(
+                    [a for _, a in given], len(positions) - len(skipped), run.pool.known_classes, batch=not answers
+                )
+                got = rows[[p for p, _ in given]]
+                if run.journal is not None:
+                    run.journal.write_labels(round_, got, labels, oracle=oracle, strategy=name, seed=seed)
+                answers.update(zip(got.tolist(), labels))
+                run.emit("on_label", round=round_, rows=got, labels=labels)
+            if run.stopped:
+                break
+    except BaseException:
+        if answers:
+            run.unsaved = (np.asarray(list(answers), dtype=np.intp), np.asarray(list(answers.values())))
+        raise
+    return answers
+
+
+def _first_stop(response):
+    return next(k for k, a in enumerate(response) if a is STOP)
+
+
+def given_round(run, rows, labels):
+    """Round 0 from labels the user holds (checked against a journal that started from them)."""
+    if run.plan.labels:
+        if run.plan.initial_rows() != sorted(np.asarray(rows).tolist()):
+            raise JournalError(
+                "the journal started from other labeled_indices than the ones given; pass the same "
+                "labeled_indices and labels to resume, or a new journal."
+            )
+    elif run.journal is not None:
+        run.journal.write_query(0, rows, "given")
+        run.journal.write_labels(0, rows, labels, oracle="given", strategy="given")
+    return record_round(run, rows, labels, "given", 0.0, 0.0, complete=True)
+
+
+def empty_round(run, name):
+    """The record of a round in which no row got a label."""
+    record = _record(run, np.empty(0, dtype=np.intp), name, 0.0, 0.0)
+    run.history.append(record)
+    return record
+
+
+def _record(run, rows, name, query_s, label_s):
+    return {
+        "round": run.round,
+        "n_labeled": len(run.pool.indices),
+        "n_queried": len(rows),
+        "queried": np.asarray(rows).copy(),
+        "strategy": name,
+        "query_seconds": query_s,
+        "label_seconds": label_s,
+        "train_seconds": None,
+        "score": None,
+    }
+
+
+def record_round(run, rows, labels, name, query_s, label_s, complete=True):
+    """Add the round's labels to the pool, train (unless a replay does not need it) and score; the record."""
+    round_ = run.round
+    run.pool.add(rows, labels, round_)
+    record = _record(run, rows, name, query_s, label_s)
+    run.history.append(record)
+    done = run.plan.finished(round_)
+    if run.plan.skips_training(round_, run.warm_start):
+        # finished in an earlier session and the next query is journaled: no model is needed now
+        record.update({k: v for k, v in done.items() if k not in ("round", "n_labeled", "n_queried", "queried")})
+        record["replayed"] = True
+        run.untrained = round_
+        return record
+    run.untrained = None
+    t0 = time.perf_counter()
+    train(run, round_)
+    record["train_seconds"] = time.perf_counter() - t0
+    if run.eval_set is not None:
+        with torch_seed(derive_seed(run.seed, round_, "eval")):
+            scores = run.score(run.model, *run.eval_set)
+        if isinstance(scores, dict):
+            record["scores"] = {key: float(value) for key, value in scores.items()}
+            scores = next(iter(scores.values()))
+        record["score"] = float(scores)
+    if done is not None:
+        record["replayed"] = True
+    elif complete and run.journal is not None:
+        run.journal.write_round(round_, record)
+    return record
+
+
+def train(run, round_):
+    """Train the model of ``round_`` on every label held (continuing the last one under ``warm_start``)."""
+    pool, adapter = run.pool, run.adapter
+    seed = derive_seed(run.seed, round_, "train")
+    X, labels = pool.training_set()
+    go_on = run.warm_start and run.model is not None and round_ > 0
+    model = run.model if go_on else adapter.new(len(pool.classes), seed, warm_start=run.warm_start)
+    adapter.set_class_weight(model, run.class_weight, pool.classes, labels)
+    try:
+        run.model = adapter.train(model, X, labels, pool.classes, seed, partial=go_on)
+    except Exception as exc:
+        n_classes = len(np.unique(labels))
+        hint = (
+            " The labeled set holds a single class: raise initial_size or pick the first pool "
+            "with a strategy that spreads over the data."
+            if n_classes < 2
+            else ""
+        )
+        exc.add_note(
+            f"skal: training failed in round {round_} on {len(labels)} labels ({n_classes} classes); the labels "
+            f"are kept in learner.labeled_indices_ / learner.labels_ and can be passed back to fit().{hint}"
+        )
+        raise

@@ -1,0 +1,111 @@
+"""The label pool: the rows to label and what is known of each, in one index space."""
+
+import numpy as np
+
+from ..utils._compat import n_rows, take_rows
+
+__all__ = ["LabelPool"]
+
+
+class LabelPool:
+    """A pool of rows and their labels, rounds, skips and pseudo-labels.
+
+    Every array is indexed by pool row. ``labeled_round[i]`` is -1 for a row
+    never labeled, 0 for the initial round and ``k`` for round ``k``; the
+    labels themselves are kept in labeling order (``indices``, ``labels``).
+
+    Parameters
+    ----------
+    X : array-like, sparse matrix, DataFrame or list
+        The pool, kept as given: rows reach the estimator in its own type.
+    classes : ndarray or None
+        The label space when known in advance; else it grows with the labels.
+
+    Examples
+    --------
+    >>> pool = LabelPool(["a", "b", "c"])
+    >>> pool.add(np.array([2]), np.array(["spam"]), round_=0)
+    >>> pool.labeled_round.tolist(), pool.training_set()
+    ([-1, -1, 0], (['c'], array(['spam'], dtype='<U4')))
+    """
+
+    def __init__(self, X, classes=None):
+        n = n_rows(X)
+        self.X = X
+        self.n = n
+        self.known_classes = classes
+        self.labeled_round = np.full(n, -1, dtype=np.intp)
+        self.indices = np.empty(0, dtype=np.intp)
+        self.labels = np.empty(0, dtype=classes.dtype if classes is not None else np.float64)
+        self.skipped = np.zeros(n, dtype=bool)
+        self.pseudo = np.zeros(n, dtype=bool)
+        self.keep_on_pickle = False
+
+    def __getstate__(self):
+        # A pickled learner carries its labels, not the user's data: the rows are
+        # kept only when the step API (teach after query) needs them.
+        state = self.__dict__.copy()
+        if not self.keep_on_pickle:
+            state["X"] = None
+        return state
+
+    @property
+    def labeled(self):
+        return self.labeled_round >= 0
+
+    @property
+    def classes(self):
+        """The label space: given, else the labels seen so far (None before any)."""
+        if self.known_classes is not None:
+            return self.known_classes
+        return np.unique(self.labels) if len(self.labels) else None
+
+    def n_available(self):
+        """Rows that can still be offered: unlabeled and not skipped."""
+        return int((~self.labeled & ~self.skipped).sum())
+
+    def n_paid(self):
+        """Labels that came from the oracle (pseudo-labels cost no budget)."""
+        return int(self.labeled.sum() - self.pseudo.sum())
+
+    def rows(self, rows):
+        """Pool rows ``rows`` in the pool's own type."""
+        return take_rows(self.X, rows)
+
+    def add(self, rows, labels, round_, pseudo=False):
+        """Record ``labels`` for ``rows`` as labeled in ``round_``."""
+        self.labeled_round[rows] = round_
+        self.indices = np.concatenate([self.indices, rows])
+        self.labels = np.concatenate([self.labels, labels]) if len(self.labels) else np.asarray(labels)
+        if pseudo:
+            self.pseudo[rows] = True
+
+    def relabel(self, rows, labels):
+        """Replace the labels of labeled ``rows``; they stop counting as pseudo-labels."""
+        position = {int(r): k for k, r in enumerate(self.indices)}
+        new = self.labels.copy() if labels.dtype == self.labels.dtype else self.labels.astype(object)
+        for row, label in zip(rows.tolist(), labels):
+            new[position[row]] = label
+        self.labels = np.asarray(new.tolist()) if new.dtype == object else new
+        self.pseudo[rows] = False
+
+    def training_set(self):
+        """``(X_labeled, labels)``: what the estimator trains on, in labeling order."""
+        return self.rows(self.indices), self.labels
+
+    def offered(self):
+        """What a strategy sees: ``(X, labeled, y, keep)`` without skipped rows.
+
+        ``keep`` maps the offered rows back to pool rows (None when nothing
+        was skipped, so the pool is passed without a copy); ``y`` holds the
+        labels of labeled rows (None before any).
+        """
+        labeled = self.labeled
+        y = None
+        if labeled.any():
+            y = np.empty(self.n, dtype=self.labels.dtype)
+            y[self.indices] = self.labels
+        if not self.skipped.any():
+            return self.X, labeled, y, None
+        keep = np.flatnonzero(~self.skipped)
+        return self.rows(keep), labeled[keep], None if y is None else y[keep], keep

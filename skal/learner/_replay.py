@@ -1,0 +1,42 @@
+"""Opening a fit's label journal, and the number of rounds a run plans."""
+
+from numbers import Integral
+
+import numpy as np
+
+from ..exceptions import JournalError
+from ..journal import LabelJournal
+from ..utils._random import root_seed
+
+__all__ = ["open_journal", "planned_rounds"]
+
+
+def open_journal(path, X, random_state):
+    """``(journal, seed)``: the journal at ``path`` (or None) and the run's root seed.
+
+    A journal keeps its seed: ``random_state=None`` adopts it, a different int
+    is refused before anything is written.
+    """
+    seed = root_seed(random_state) if isinstance(random_state, Integral) else None
+    if path is None:
+        return None, root_seed(random_state) if seed is None else seed
+    book = LabelJournal.open(path, X, seed=seed)
+    if seed is not None and book.seed is not None and book.seed != seed:
+        book.close()
+        raise JournalError(
+            f"the journal {str(path)!r} was written with random_state={book.seed}, this learner has "
+            f"random_state={random_state}. Resume with random_state={book.seed} (or None, which takes the "
+            "journal's), or start a new journal."
+        )
+    if book.seed is not None:
+        return book, book.seed
+    return book, root_seed(random_state) if seed is None else seed
+
+
+def planned_rounds(n_pool, sizes):
+    """Rounds a run plans: ``n_rounds + 1``, else enough to spend the budget (or the pool)."""
+    initial_n, query_n, n_rounds, budget = sizes
+    if n_rounds is not None:
+        return n_rounds + 1
+    spend = n_pool if budget is None else min(budget, n_pool)
+    return 1 + int(np.ceil(max(spend - initial_n, 0) / query_n))

@@ -1,0 +1,136 @@
+"""scikit-learn estimators and skorch nets behind one interface.
+
+The learner, the committee strategies and the benchmark runner all need the
+same few things of a model: a fresh seeded clone, training on labels under a
+seed, probabilities with one column per class of the label space, and a net
+with random weights for a first pool. :class:`ModelAdapter` is the one place
+that knows how a skorch net differs from a scikit-learn estimator.
+"""
+
+import numpy as np
+from sklearn.base import clone
+
+from ._compat import accepts_nan
+from ._estimator import is_skorch
+from ._random import seed_params, torch_seed
+
+__all__ = ["ModelAdapter", "balanced_weights"]
+
+
+def balanced_weights(codes, n_classes):
+    """``n / (k · n_c)`` per class for the ``k`` classes present in ``codes``; 1 for absent ones.
+
+    Examples
+    --------
+    >>> balanced_weights(np.array([0, 0, 0, 1]), 3).tolist()
+    [0.6666666666666666, 2.0, 1.0]
+    """
+    counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
+    seen = counts > 0
+    weights = np.ones(n_classes)
+    weights[seen] = counts.sum() / (seen.sum() * counts[seen])
+    return weights
+
+
+class ModelAdapter:
+    """One interface over a scikit-learn classifier or a skorch ``NeuralNetClassifier``.
+
+    A skorch net is trained on encoded labels ``0..C-1`` (its ``classes`` set
+    to ``arange(C)``), under a forked torch generator; a scikit-learn estimator
+    on the labels themselves, with its ``random_state`` parameters seeded.
+    Probabilities always come back with one column per entry of the label
+    space, in its order.
+
+    Parameters
+    ----------
+    estimator : classifier or skorch net
+        The user's unfitted model; never changed (every model is a clone).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> adapter = ModelAdapter(LogisticRegression())
+    >>> X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    >>> model = adapter.train(adapter.new(seed=0), X, y, classes=np.array([0, 1, 2]), seed=0)
+    >>> adapter.predict_proba(model, X, np.array([0, 1, 2])).shape
+    (4, 3)
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        self.is_net = is_skorch(estimator)
+
+    @property
+    def name(self):
+        return type(self.estimator).__name__
+
+    def has(self, attr):
+        """Whether the wrapped model offers ``attr`` (``predict_proba``, ``predict_loss``...)."""
+        return hasattr(self.estimator, attr)
+
+    def accepts_nan(self):
+        """Whether NaN may reach the model (its tags say ``allow_nan``; a net never)."""
+        return not self.is_net and accepts_nan(self.estimator)
+
+    def new(self, n_classes=None, seed=None, warm_start=False):
+        """A fresh clone: a net told its ``n_classes`` codes; ``random_state`` parameters seeded from ``seed``."""
+        model = clone(self.estimator)
+        if self.is_net and n_classes is not None and "classes" in model.get_params():
+            model.set_params(classes=np.arange(n_classes))
+        if seed is not None:
+            seed_params(model, seed)
+        if warm_start and not self.is_net and "warm_start" in model.get_params():
+            model.set_params(warm_start=True)
+        return model
+
+    def random_weights(self, n_classes, seed):
+        """A net initialised with random weights from ``seed``, untrained (scores a first pool)."""
+        model = self.new(n_classes)
+        with torch_seed(seed):
+            model.initialize()
+        return model
+
+    def set_class_weight(self, model, class_weight, classes, labels):
+        """Weight training by class: ``"balanced"`` from ``labels``, or a dict ``{class: weight}``."""
+        if class_weight is None:
+            return model
+        if not self.is_net:
+            return model.set_params(class_weight=class_weight)
+        import torch
+
+        if isinstance(class_weight, dict):
+            weights = np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+        else:
+            weights = balanced_weights(self.encode(labels, classes), len(classes))
+        return model.set_params(criterion__weight=torch.as_tensor(weights, dtype=torch.float32))
+
+    @staticmethod
+    def encode(labels, classes):
+        """Labels as codes ``0..C-1`` into ``classes``."""
+        return np.searchsorted(classes, labels).astype(np.int64)
+
+    def train(self, model, X, labels, classes, seed, *, partial=False):
+        """Fit ``model`` on ``(X, labels)`` under ``seed`` and return it (``partial`` continues a net)."""
+        if not self.is_net:
+            return model.fit(X, labels)
+        with torch_seed(seed):
+            fit = model.partial_fit if partial else model.fit
+            return fit(X, self.encode(labels, classes))
+
+    def predict_proba(self, model, X, classes):
+        """Probabilities with one column per entry of ``classes`` (zeros for classes the model never saw)."""
+        proba = np.asarray(model.predict_proba(X))
+        if self.is_net:
+            return proba
+        columns = np.searchsorted(classes, model.classes_)
+        if len(columns) == len(classes):
+            return proba
+        full = np.zeros((proba.shape[0], len(classes)), dtype=proba.dtype)
+        full[:, columns] = proba
+        return full
+
+    def predict(self, model, X, classes):
+        """Labels from ``classes``."""
+        if self.is_net:
+            return classes[np.asarray(model.predict_proba(X)).argmax(axis=1)]
+        return model.predict(X)
