@@ -1,5 +1,12 @@
 """Query strategies: ``fit(X, *, labeled, estimator, y)`` then ``query(n)``.
 
+The pool ``X`` may be an ndarray of any dtype, a scipy sparse matrix, a pandas
+DataFrame or a list of texts or objects; strategies keep its type. After
+``query``, ``pseudo_labels_`` holds the labels a strategy proposes for its
+picks (None when it proposes none); composites (``Schedule``, ``Mix``,
+``Subsample``) report their inner strategies' picks, ``scores_``,
+``pseudo_labels_`` and ``needs`` as their own.
+
 Score functions are pure and exported too: ``least_confidence``,
 ``high_confidence``, ``margin``, ``entropy``, ``bald``,
 ``variation_ratio``.

@@ -99,9 +99,6 @@ class Mix(QueryStrategy):
     def needs(self, labeled=None):
         return set().union(*(s.needs(labeled) for s, _ in self._checked()))
 
-    def needs_estimator(self, labeled=None):
-        return any(s.needs_estimator(labeled) for s, _ in self._checked())
-
     def _fit(self, X, labeled, estimator, y):
         pairs = self._checked()
         self.strategies_ = [clone(s)._fit_checked(X, labeled, estimator, y) for s, _ in pairs]

@@ -64,9 +64,6 @@ class Schedule(QueryStrategy):
     def needs(self, labeled=None):
         return self._pick(labeled).needs(labeled)
 
-    def needs_estimator(self, labeled=None):
-        return self._pick(labeled).needs_estimator(labeled)
-
     @property
     def _permutation_equivariant(self):
         initial, then = self._parts()

@@ -110,9 +110,6 @@ class Subsample(QueryStrategy):
     def needs(self, labeled=None):
         return self.strategy.needs(labeled)
 
-    def needs_estimator(self, labeled=None):
-        return self.strategy.needs_estimator(labeled)
-
     @property
     def _permutation_equivariant(self):
         return self.n_candidates is None and self.strategy._permutation_equivariant

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from ..exceptions import NotEnoughCandidatesError
-from ._compat import n_rows
+from ._compat import n_rows, take_rows
 from ._estimator import is_skorch
 from ._random import seed_params
 
@@ -113,7 +113,7 @@ def check_permutation_equivariant(strategy, pool):
     perm = np.random.default_rng(1).permutation(n_rows(X))
     n = _small_n(strategy, pool, 5)
     direct = _fit(_seeded(strategy), X, labeled, estimator, y).query(n)
-    permuted = _fit(_seeded(strategy), X[perm], labeled[perm], estimator, y[perm]).query(n)
+    permuted = _fit(_seeded(strategy), take_rows(X, perm), labeled[perm], estimator, y[perm]).query(n)
     assert set(perm[permuted].tolist()) == set(direct.tolist()), "picks changed when the pool was permuted"
 
 

@@ -228,7 +228,7 @@ def test_class_weight_balanced():
 
     with pytest.raises(TypeError, match="class_weight"):
         ActiveLearner(KNeighborsClassifier(), Random(), initial_size=10, class_weight="balanced").fit(X, y)
-    with pytest.raises(ValueError, match="class_weight must be"):
+    with pytest.raises(ValueError, match="class_weight"):
         ActiveLearner(LinearSVC(), Random(), initial_size=10, class_weight="auto").fit(X, y)
     fixed = ActiveLearner(make_net(), Random(), initial_size=30, n_rounds=0, class_weight={0: 2.0}, random_state=0)
     w = fixed.fit(Xb, yb).estimator_.criterion_.weight

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skal.strategies import HC, LC, Mix, Random, split_counts
+from skal.strategies import HC, LC, Mix, Random, Subsample, split_counts
 from skal.utils.estimator_checks import make_pool
 
 
@@ -41,3 +41,9 @@ def test_query_whole_pool_is_unique():
 def test_bad_pairs_name_the_form(bad):
     with pytest.raises(ValueError, match=r"Mix\(\[\(HC\(\), 0.5\)|at least one"):
         Mix(bad).fit(np.zeros((5, 1)), estimator=None)
+
+
+def test_a_member_short_of_candidates_is_topped_up_by_the_others():
+    mix = Mix([(Subsample(Random(random_state=0), n_candidates=2, random_state=0), 0.5), (Random(random_state=1), 0.5)])
+    picked = mix.fit(np.zeros((20, 1))).query(10)
+    assert len(set(picked.tolist())) == 10 and mix.n_available_ == 20
