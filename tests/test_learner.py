@@ -7,6 +7,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.svm import LinearSVC
 
 from skal import ActiveLearner, plot_learning_curve
+from skal.callbacks import Callback
 from skal.strategies import Entropy, LeastConfidence, Margin, Mix, Random, Subsample
 
 from .conftest import RecordingLabels, make_blobs_pool
@@ -128,13 +129,11 @@ def test_fresh_clone_by_default_warm_start_keeps_model(pool):
         warm_start=True,
         random_state=0,
     )
-    original = al._train
+    class Spy(Callback):
+        def on_round_end(self, learner, record, **kwargs):
+            seen.append(learner.estimator_)
 
-    def spy(round_):
-        original(round_)
-        seen.append(al.estimator_)
-
-    al._train = spy
+    al.set_params(callbacks=[Spy()])
     al.fit(X, y)
     assert seen[0] is seen[1] is seen[2] and seen[0].warm_start is True
     assert al.estimator.warm_start is False  # the user's estimator is never changed

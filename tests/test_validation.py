@@ -26,8 +26,15 @@ def fitted(pool):
     return learner(n_rounds=1).fit(X, y)
 
 
+#: The learner's fitted state (the label pool's contents are read through its attributes).
+FITTED = (
+    "labeled_indices_", "labels_", "labeled_round_", "skipped_", "pseudo_labeled_", "classes_", "history_",
+    "seed_", "stopped_", "n_features_in_",
+)  # fmt: skip
+
+
 def snapshot(al):
-    return {k: copy.deepcopy(v) for k, v in vars(al).items() if k.endswith("_") and k != "estimator_"}
+    return {k: copy.deepcopy(getattr(al, k)) for k in FITTED if hasattr(al, k)}
 
 
 def assert_unchanged(before, al):

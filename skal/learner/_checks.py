@@ -1,6 +1,6 @@
 """Checks a fit runs once, before any state changes: each raises an error that names the fix."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -8,10 +8,11 @@ from sklearn.utils import check_array
 
 from ..exceptions import OracleError
 from ..strategies import QueryStrategy, Random
-from ..utils._compat import n_rows
+from ..utils._compat import HasMethods, Interval, StrOptions, n_rows
 from ..utils._validation import check_answers, resolve_size
 
 __all__ = [
+    "PARAMETER_CONSTRAINTS",
     "check_pool",
     "check_sizes",
     "check_strategies",
@@ -27,6 +28,26 @@ __all__ = [
 ]
 
 
+#: The learner's parameters, declared once in scikit-learn's style (validated by ``_validate_params``).
+PARAMETER_CONSTRAINTS = {
+    "estimator": [HasMethods(["fit"])],
+    "strategy": [QueryStrategy, None],
+    "initial_strategy": [QueryStrategy, None],
+    # sizes and counts: types here, ranges in _checks (whose messages name the fix)
+    "initial_size": [Interval(Real, None, None, closed="neither")],
+    "query_size": [Interval(Real, None, None, closed="neither")],
+    "n_rounds": [Interval(Integral, None, None, closed="neither"), None],
+    "budget": [Interval(Integral, None, None, closed="neither"), None],
+    "warm_start": ["boolean"],
+    "class_weight": [StrOptions({"balanced"}), dict, None],
+    "classes": ["array-like", None],
+    "scoring": [str, callable, list, tuple, dict, None],
+    "callbacks": [list, tuple, None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
 def is_object_pool(X):
     """True for a list or tuple of texts or other objects (not rows of numbers)."""
     if not isinstance(X, (list, tuple)) or not len(X):
@@ -36,7 +57,9 @@ def is_object_pool(X):
 
 
 def check_pool(X, allow_nan):
-    """The pool to keep: arrays, sparse matrices and DataFrames as given, a nested list as an array.
+    """The pool to keep: arrays, CSR/CSC matrices and DataFrames as given, a nested list as an array.
+
+    Other sparse formats become CSR (rows are taken by index).
 
     NaN/inf are refused unless the estimator accepts them (``allow_nan``).
     """
@@ -57,7 +80,9 @@ def check_pool(X, allow_nan):
         else:
             raise
         raise ValueError(f"{text} {hint}") from exc
-    return X if sp.issparse(X) or hasattr(X, "columns") else checked
+    if sp.issparse(X):  # rows are taken by index: COO, DIA and BSR cannot be, CSR can
+        return X if X.format in ("csr", "csc") else X.tocsr()
+    return X if hasattr(X, "columns") else checked
 
 
 def _check_count(value, name, minimum):
@@ -221,7 +246,6 @@ def pool_size(X):
     return n_rows(X)
 
 
-def pool_shape(X, n=None):
+def pool_shape(X):
     """The shape of an array-like pool, ``(n_rows,)`` for a list of objects."""
-    shape = getattr(X, "shape", None)
-    return tuple(shape) if shape is not None else (n_rows(X) if n is None or X is not None else n,)
+    return tuple(getattr(X, "shape", (n_rows(X),)))

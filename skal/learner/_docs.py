@@ -1,6 +1,17 @@
 """The ActiveLearner docstring, kept apart so the class reads as code."""
 
-__all__ = ["LEARNER_DOC"]
+__all__ = ["LEARNER_DOC", "FIT_DOC", "doc"]
+
+
+def doc(text):
+    """Give the decorated function the docstring ``text``."""
+
+    def give(function):
+        function.__doc__ = text
+        return function
+
+    return give
+
 
 LEARNER_DOC = """Pool-based active learning around any classifier or skorch net.
 
@@ -126,4 +137,35 @@ Examples
 ...                         n_rounds=2, random_state=0).fit(X / 16, y)
 >>> [r["n_labeled"] for r in learner.history_]
 [50, 100, 150]
+"""
+
+FIT_DOC = """Run the active-learning loop on the pool ``X``.
+
+Parameters
+----------
+X : array-like, sparse matrix, DataFrame or list of shape (n_pool, ...)
+    The unlabeled pool, handed to the estimator in its own type (images
+    may be n-dimensional; a list of texts suits a text pipeline).
+y : array-like, callable or Oracle
+    The oracle. An array of one label per row is a simulated oracle: only
+    the entries of queried rows are read. A callable is called as
+    ``y(indices, X_rows)`` once per batch and returns their labels.
+labeled_indices, labels : array-like, optional
+    Labels you already hold: pool rows and their labels. They form round
+    0 (no initial query is made); the loop continues from them.
+eval_set : tuple (X_val, y_val), optional
+    Scored after every round into ``history_[k]["score"]``.
+journal : path, optional
+    A SQLite label journal (see :mod:`skal.journal`). Every answer is
+    written there before it is used; a journal of an earlier run on this
+    pool is replayed without asking the oracle, and the loop continues
+    with the queries it would have made (its seed is reused; a different
+    ``random_state`` is refused). A fit parameter, so clones in
+    ``GridSearchCV`` never share a file.
+retry_skipped : bool, default=False
+    Ask again for rows the oracle skipped in an earlier session.
+
+Returns
+-------
+self
 """

@@ -1,7 +1,5 @@
 """The ActiveLearner meta-estimator: parameters, fit = validate then run, the step API, prediction."""
 
-from numbers import Integral, Real
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
@@ -12,16 +10,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..callbacks import ProgressBar
 from ..journal import ReplayPlan
 from ..oracles import as_oracle
-from ..strategies import QueryStrategy
 from ..utils._adapter import ModelAdapter
-from ..utils._compat import HasMethods, Interval, StrOptions
 from ..utils._random import root_seed
 from ..utils._validation import check_answers, check_n_query, resolve_size
 from . import _checks as checks
-from ._docs import LEARNER_DOC
+from ._docs import FIT_DOC, LEARNER_DOC, doc
 from ._loop import Run, record_round, run_rounds, select, train
 from ._pool import LabelPool
-from ._replay import open_journal, planned_rounds
+from ._replay import note_where_answers_are, open_journal, planned_rounds
 
 __all__ = ["ActiveLearner"]
 
@@ -45,23 +41,7 @@ def _pool_attribute(name, doc):
 class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     __doc__ = LEARNER_DOC
 
-    _parameter_constraints = {
-        "estimator": [HasMethods(["fit"])],
-        "strategy": [QueryStrategy, None],
-        "initial_strategy": [QueryStrategy, None],
-        # sizes and counts: types here, ranges in _checks (whose messages name the fix)
-        "initial_size": [Interval(Real, None, None, closed="neither")],
-        "query_size": [Interval(Real, None, None, closed="neither")],
-        "n_rounds": [Interval(Integral, None, None, closed="neither"), None],
-        "budget": [Interval(Integral, None, None, closed="neither"), None],
-        "warm_start": ["boolean"],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-        "classes": ["array-like", None],
-        "scoring": [str, callable, list, tuple, dict, None],
-        "callbacks": [list, tuple, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = checks.PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -111,54 +91,15 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return classes
 
     # ------------------------------------------------------------------ fit
+    @doc(FIT_DOC)
     def fit(self, X, y, *, labeled_indices=None, labels=None, eval_set=None, journal=None, retry_skipped=False):
-        """Run the active-learning loop on the pool ``X``.
-
-        Parameters
-        ----------
-        X : array-like, sparse matrix, DataFrame or list of shape (n_pool, ...)
-            The unlabeled pool, handed to the estimator in its own type (images
-            may be n-dimensional; a list of texts suits a text pipeline).
-        y : array-like, callable or Oracle
-            The oracle. An array of one label per row is a simulated oracle: only
-            the entries of queried rows are read. A callable is called as
-            ``y(indices, X_rows)`` once per batch and returns their labels.
-        labeled_indices, labels : array-like, optional
-            Labels you already hold: pool rows and their labels. They form round
-            0 (no initial query is made); the loop continues from them.
-        eval_set : tuple (X_val, y_val), optional
-            Scored after every round into ``history_[k]["score"]``.
-        journal : path, optional
-            A SQLite label journal (see :mod:`skal.journal`). Every answer is
-            written there before it is used; a journal of an earlier run on this
-            pool is replayed without asking the oracle, and the loop continues
-            with the queries it would have made (its seed is reused; a different
-            ``random_state`` is refused). A fit parameter, so clones in
-            ``GridSearchCV`` never share a file.
-        retry_skipped : bool, default=False
-            Ask again for rows the oracle skipped in an earlier session.
-
-        Returns
-        -------
-        self
-        """
         run, given, sizes = self._prepare(X, y, labeled_indices, labels, eval_set, journal)
         self._start(run, retry_skipped)
         try:
             run.emit("on_fit_begin", planned_rounds=planned_rounds(run.pool.n, sizes))
             run_rounds(run, given, *sizes)
         except BaseException as exc:
-            if run.journal is not None:
-                exc.add_note(
-                    f"skal: every answer received so far is in the journal {run.journal.path!r}; call fit again "
-                    "with journal= that path to resume without asking for them again."
-                )
-            elif run.unsaved is not None:
-                exc.add_note(
-                    f"skal: the {len(run.unsaved[0])} answers given before this error are in "
-                    "learner.unsaved_labels_ (rows, labels); pass them back with fit(..., labeled_indices=rows, "
-                    "labels=labels), or use fit(..., journal='labels.db') so every answer is kept on disk."
-                )
+            note_where_answers_are(exc, run)
             raise
         finally:
             self._finish(run)
@@ -183,11 +124,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         scorer = self._scorer()  # a bad scoring fails here
         book, seed = open_journal(journal, X, self.random_state)  # a journal of another pool or seed fails here
         plan = book.replay_plan() if book is not None else ReplayPlan()
-        run = Run(
-            pool=LabelPool(X, classes), adapter=adapter, strategy=strategy, initial=initial, seed=seed,
-            oracle=oracle, journal=book, plan=plan, eval_set=eval_set, warm_start=self.warm_start,
-            class_weight=self.class_weight, score=lambda model, X_val, y_val: self._score_with(scorer, model, X_val, y_val),
-        )  # fmt: skip
+        run = self._new_run(LabelPool(X, classes), adapter, strategy, initial, seed, scorer)
+        run.oracle, run.journal, run.plan, run.eval_set = oracle, book, plan, eval_set
         return run, given, sizes
 
     def _start(self, run, retry_skipped):
@@ -205,7 +143,13 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         run.pool.skipped[list(run.plan.skipped)] = True
         run.pool.pseudo[list(run.plan.pseudo)] = True
         callbacks = list(self.callbacks or []) + ([ProgressBar()] if self.verbose else [])
-        run.notify = lambda hook, **kwargs: any([bool(getattr(cb, hook)(self, **kwargs)) for cb in callbacks])
+
+        def notify(hook, **kwargs):
+            if run.model is not None:  # callbacks see the model of the round they are told about
+                self.estimator_ = run.model
+            return any([bool(getattr(cb, hook)(self, **kwargs)) for cb in callbacks])
+
+        run.notify = notify
         self.pool_, self.history_, self.seed_, self.stopped_ = run.pool, run.history, run.seed, False
         self.callbacks_ = callbacks
 
@@ -242,21 +186,36 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         )
         return X if sp.issparse(X) or hasattr(X, "columns") else checked
 
+    def _new_run(self, pool, adapter, strategy, initial, seed, scorer):
+        run = Run(pool, adapter, strategy, initial, seed, warm_start=self.warm_start, class_weight=self.class_weight)
+        run.score = lambda model, X_val, y_val: self._score_with(scorer, model, X_val, y_val)
+        return run
+
     # ----------------------------------------------------------- step API
     def _step_run(self, X_pool=None):
         """A Run over this learner's state, for the step API (no oracle, no journal)."""
         adapter = ModelAdapter(self.estimator)
         strategy, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
-        if X_pool is not None:
-            self.pool_.X = X_pool
-        elif self.pool_.X is None:
+        if self.pool_.X is None and X_pool is None:
             raise ValueError(
                 "this learner was pickled without its pool; call learner.query(X_pool) with the same pool first."
             )
-        run = Run(self.pool_, adapter, strategy, initial, self.seed_, warm_start=self.warm_start,
-                  class_weight=self.class_weight, model=getattr(self, "estimator_", None), history=self.history_)  # fmt: skip
-        run.score = lambda model, X_val, y_val: self._score_with(self._scorer(), model, X_val, y_val)
+        if self.pool_.X is None:
+            self.pool_.X = X_pool
+        run = self._new_run(self.pool_, adapter, strategy, initial, self.seed_, self._scorer())
+        run.model, run.history = getattr(self, "estimator_", None), self.history_
         return run
+
+    def _start_steps(self, X):
+        """The first query of an unfitted learner starts a run: pool, seed, nothing labeled."""
+        adapter = ModelAdapter(self.estimator)
+        _, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
+        classes = checks.resolve_classes(self.classes, adapter)
+        checks.check_first_pool(initial, adapter)
+        self._validate_pool(X, reset=True)
+        self.pool_, self.history_ = LabelPool(X, classes), []
+        self.seed_, self.stopped_ = root_seed(self.random_state), False
+        self.pool_.keep_on_pickle = True  # teach() after unpickling needs the pool
 
     def query(self, X_pool, n=None):
         """Row indices of ``X_pool`` to label next; the learner's labels, history and model are not changed.
@@ -272,23 +231,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         n : int, optional
             Batch size; defaults to ``initial_size`` before any label, else ``query_size``.
         """
+        X = checks.check_pool(X_pool, allow_nan=ModelAdapter(self.estimator).accepts_nan())
         if "pool_" not in self.__dict__:
-            adapter = ModelAdapter(self.estimator)
-            X = checks.check_pool(X_pool, allow_nan=adapter.accepts_nan())
-            _, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
-            classes = checks.resolve_classes(self.classes, adapter)
-            checks.check_first_pool(initial, adapter)
-            self._validate_pool(X, reset=True)
-            self.pool_, self.history_, self.seed_, self.stopped_ = (
-                LabelPool(X, classes),
-                [],
-                root_seed(self.random_state),
-                False,
-            )
-            self.pool_.keep_on_pickle = True  # teach() after unpickling needs the pool
+            self._start_steps(X)
         else:
-            self._check_same_pool(X_pool)
-        run = self._step_run(X_pool)
+            self._check_same_pool(X)
+        run = self._step_run(X)
         n_unlabeled = run.pool.n_available()
         if n is None:
             name = "query_size" if len(run.pool.indices) else "initial_size"
@@ -345,8 +293,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _check_same_pool(self, X_pool):
-        shape, expected = checks.pool_shape(X_pool), checks.pool_shape(self.pool_.X, self.pool_.n)
-        if X_pool is not self.pool_.X and shape != expected:
+        kept = self.pool_.X
+        expected = (self.pool_.n,) if kept is None else checks.pool_shape(kept)
+        shape = checks.pool_shape(X_pool)[: len(expected)]
+        if X_pool is not kept and shape != expected:
             raise ValueError(
                 f"this learner runs on a pool of shape {expected}; got {shape}. "
                 "Pass the same pool, or clone the learner for a new one."

@@ -8,7 +8,7 @@ from ..exceptions import JournalError
 from ..journal import LabelJournal
 from ..utils._random import root_seed
 
-__all__ = ["open_journal", "planned_rounds"]
+__all__ = ["open_journal", "planned_rounds", "note_where_answers_are"]
 
 
 def open_journal(path, X, random_state):
@@ -40,3 +40,18 @@ def planned_rounds(n_pool, sizes):
         return n_rounds + 1
     spend = n_pool if budget is None else min(budget, n_pool)
     return 1 + int(np.ceil(max(spend - initial_n, 0) / query_n))
+
+
+def note_where_answers_are(exc, run):
+    """Tell, on an exception that ended a run, where the answers received so far are."""
+    if run.journal is not None:
+        exc.add_note(
+            f"skal: every answer received so far is in the journal {run.journal.path!r}; call fit again "
+            "with journal= that path to resume without asking for them again."
+        )
+    elif run.unsaved is not None:
+        exc.add_note(
+            f"skal: the {len(run.unsaved[0])} answers given before this error are in "
+            "learner.unsaved_labels_ (rows, labels); pass them back with fit(..., labeled_indices=rows, "
+            "labels=labels), or use fit(..., journal='labels.db') so every answer is kept on disk."
+        )
