@@ -63,6 +63,8 @@ def check_pool(X, labeled=None, y=None):
         ) from exc
     if n_pool == 0:
         raise ValueError("the pool X is empty; pass at least one row.")
+    if getattr(getattr(X, "dtype", None), "kind", "") == "c":
+        raise ValueError("Complex data not supported: pass the real and imaginary parts as separate features.")
     labeled = check_labeled_mask(labeled, n_pool)
     if y is not None and n_rows(y) != n_pool:
         raise ValueError(
