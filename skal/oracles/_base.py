@@ -201,19 +201,6 @@ class Oracle:
 
     __call__ = label
 
-    # kept until skal.learner replaces skal._learner: its round loop reads ``streams`` and ``iter_labels``.
-    _per_answer = False
-
-    @property
-    def streams(self):
-        """Compatibility for ``skal._learner``: True for an oracle that answers one row at a time."""
-        return self._per_answer
-
-    def iter_labels(self, indices, X_rows=None):
-        """Compatibility for ``skal._learner``: :meth:`stream` flattened to ``(position, answer)``."""
-        for positions, answers in self.stream(indices, X_rows):
-            yield from zip(positions.tolist(), answers)
-
 
 def _object_array(values):
     out = np.empty(len(values), dtype=object)

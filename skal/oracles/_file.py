@@ -48,8 +48,6 @@ class FileOracle(Oracle):
     array([np.str_('dog'), skal.oracles.STOP], dtype=object)
     """
 
-    _per_answer = True  # kept until skal.learner replaces skal._learner
-
     def __init__(self, path, classes=None, feature_names=None):
         super().__init__()
         self.path = path

@@ -145,10 +145,6 @@ class CallableOracle(Oracle):
         for k, i in enumerate(indices):
             yield np.array([k]), [self.fn(int(i), row_at(X_rows, k))]
 
-    @property
-    def _per_answer(self):  # kept until skal.learner replaces skal._learner
-        return bool(self.per_row)
-
 
 def as_oracle(oracle, n_pool):
     """An :class:`Oracle` from an Oracle, a callable or an array of labels.

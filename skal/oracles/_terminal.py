@@ -150,8 +150,6 @@ class TerminalOracle(Oracle):
     (True, False)
     """
 
-    _per_answer = True  # kept until skal.learner replaces skal._learner
-
     def __init__(self, classes=None, feature_names=None, image_dir=None, input=None, output=None):
         super().__init__()
         self.classes = None if classes is None else np.asarray(classes)

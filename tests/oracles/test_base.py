@@ -177,11 +177,3 @@ def test_per_row_callable_gets_rows_of_any_pool_type():
     oracle.label([5, 6], pd.DataFrame({"age": [41, 7]}))
     oracle.label([5], ["a text"])
     assert seen[0].to_dict() == {"age": 41} and seen[1].to_dict() == {"age": 7} and seen[2] == "a text"
-
-
-# kept until skal.learner replaces skal._learner: the compatibility shim the old round loop reads
-def test_compat_shim_for_the_old_learner(tmp_path):
-    assert not SimulatedOracle(Y).streams and not CallableOracle(lambda i, r: Y[i]).streams
-    assert CallableOracle(lambda i, r: Y[i], per_row=True).streams
-    assert TerminalOracle().streams and FileOracle(tmp_path / "b.csv").streams
-    assert list(SimulatedOracle(Y).iter_labels([4, 5])) == [(0, Y[4]), (1, Y[5])]
