@@ -10,9 +10,9 @@ SUITES := $(wildcard benchmarks/suites/*.json)
 
 .PHONY: install demo test lint data bench bench-quick peers-venv bench-peers clean
 
-# torch 2.14.1 / torchvision 0.29.1 come from this machine's local wheel store
-# through pip (see README, "Dependencies"); installing them first keeps pip from
-# resolving another torch build for skorch.
+# torch 2.14.1 / torchvision 0.29.1 are installed first from pip's local wheel store
+# (see README, "Dependencies"); installing them first keeps pip from resolving
+# another torch build for skorch.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

@@ -1,4 +1,4 @@
-"""ActiveLearner around skorch nets: random-weight first pools (seed 000), label encoding, warm start."""
+"""ActiveLearner around skorch nets: random-weight first pools (Mohan et al., 2026), label encoding, warm start."""
 
 import numpy as np
 import pytest

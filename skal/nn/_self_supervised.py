@@ -328,7 +328,7 @@ class VAE(_SelfSupervised):
     Parameters
     ----------
     latent : int, default=32
-        (Seed 001: 128.)
+        (Chandra et al., 2021, use 128.)
     hidden : int, default=256
     kl_weight : float or None, default=None
         None: 128 / n_rows, the reference's weight.

@@ -31,9 +31,10 @@ def is_skorch(estimator):
 def random_weight_net(net, seed):
     """A clone of a skorch net, initialised with random weights from ``seed``, not trained.
 
-    This is how seed 000 scores the first pool: a freshly initialised network in
-    eval mode (skorch's ``predict_proba`` sets ``module.eval()``). The global torch
-    generator is left as it was.
+    This is how random-weight confidence sampling (Mohan et al., 2026) scores the
+    first pool: a freshly initialised network in eval mode (skorch's
+    ``predict_proba`` sets ``module.eval()``). The global torch generator is left
+    as it was.
     """
     net = clone(net)
     with torch_seed(seed):

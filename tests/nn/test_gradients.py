@@ -16,7 +16,8 @@ class ConvBN(torch.nn.Module):
         self.conv = torch.nn.Conv2d(1, 4, 3)
         self.bn = torch.nn.BatchNorm2d(4)
         self.drop = torch.nn.Dropout(0.5)
-        self.unused = torch.nn.Linear(3, 3)  # R2b's unused head: no gradient, skipped
+        # the unused head of Wang et al.'s GradNorm code (xulabs/aitom al_gradnorm): no gradient, skipped
+        self.unused = torch.nn.Linear(3, 3)
         self.fc = torch.nn.Linear(4 * 6 * 6, n_classes)  # registered last: the "last" layer
 
     def forward(self, x):
