@@ -6,16 +6,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 from .. import strategies as skal_strategies
-from .._learner import ActiveLearner
+from ..learner import ActiveLearner
 from ..datasets import DatasetNotFoundError
 from ..strategies import ScoringStrategy, Subsample
-from ..utils._estimator import is_skorch
-from ..utils._random import derive_seed, torch_seed
+from ..utils._adapter import ModelAdapter
+from ..utils._random import derive_seed
 from ._data import prepare_data, variant_name
 from ._models import build_model
 
@@ -161,13 +160,9 @@ def _run_al(cfg, data, model, name, strategy, seed, base, initial_override=None)
 
 
 def _fit_on(model, n_classes, X, y_codes, seed):
-    """A fresh clone trained on ``(X, y_codes)``, seeded like the learner trains."""
-    est = clone(model)
-    if is_skorch(est):
-        est.set_params(classes=np.arange(n_classes))
-        with torch_seed(seed):
-            return est.fit(X, y_codes.astype(np.int64))
-    return est.fit(X, y_codes)
+    """A fresh clone trained on ``(X, y_codes)``, seeded as the learner trains."""
+    adapter, classes = ModelAdapter(model), np.arange(n_classes)
+    return adapter.train(adapter.new(n_classes, seed), X, y_codes, classes, seed)
 
 
 def _candidate(cfg, data, model, seed, base):
@@ -195,8 +190,7 @@ def _stratified(cfg, data, model, seed, base, budgets):
         t0 = time.perf_counter()
         fitted = _fit_on(model, len(data.classes), data.X_pool[rows], y_codes[rows], derive_seed(seed, k, "train"))
         train_s = time.perf_counter() - t0
-        proba = np.zeros((len(data.X_test), len(data.classes)))
-        proba[:, fitted.classes_ if not is_skorch(fitted) else slice(None)] = fitted.predict_proba(data.X_test)
+        proba = ModelAdapter(model).predict_proba(fitted, data.X_test, np.arange(len(data.classes)))
         pred = data.classes[proba.argmax(axis=1)]
         out.append(
             {

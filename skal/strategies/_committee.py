@@ -6,11 +6,11 @@ Sompolinsky (COLT 1992) and McCallum & Nigam (ICML 1998).
 """
 
 import numpy as np
-from sklearn.base import clone
 
+from ..utils._adapter import ModelAdapter
 from ..utils._compat import take_rows
-from ..utils._estimator import is_skorch, predict_proba_rows, random_weight_net
-from ..utils._random import as_generator, seed_params, torch_seed
+from ..utils._estimator import predict_proba_rows
+from ..utils._random import as_generator
 from ._base import QueryStrategy
 from ._scores import entropy, variation_ratio
 from ._subsample import draw_candidates
@@ -125,9 +125,10 @@ class VariationRatio(QueryStrategy):
             raise ValueError("VariationRatio trains its committee from the estimator: pass estimator= to fit.")
         n_members = int(self.n_members)
         seeds = [int(s) for s in rng.integers(_MAX_SEED, size=max(n_members, 0))]
+        adapter = ModelAdapter(estimator)
         if not labeled.any():
-            if is_skorch(estimator):
-                return [random_weight_net(estimator, seed) for seed in seeds]
+            if adapter.is_net:
+                return [adapter.random_weights(None, seed) for seed in seeds]
             raise ValueError(
                 "VariationRatio trains its committee on the labeled rows and none is labeled yet; a scikit-learn "
                 "committee cannot vote untrained. Pick the first pool with initial_strategy=Random()."
@@ -144,13 +145,8 @@ class VariationRatio(QueryStrategy):
                 boot = np.random.default_rng(seed)
                 per_class = [rows[codes == c] for c in range(len(classes))]
                 take = np.sort(np.concatenate([boot.choice(r, size=len(r)) for r in per_class]))
-            member = clone(estimator)
-            if is_skorch(member):
-                with torch_seed(seed):
-                    member.fit(take_rows(X, take), codes[np.searchsorted(rows, take)].astype(np.int64))
-            else:
-                seed_params(member, seed).fit(take_rows(X, take), y_l[np.searchsorted(rows, take)])
-            members.append(member)
+            member = adapter.new(seed=seed)
+            members.append(adapter.train(member, take_rows(X, take), y_l[np.searchsorted(rows, take)], classes, seed))
         return members
 
     def _query(self, n):
