@@ -14,7 +14,7 @@ from skal import ActiveLearner
 from skal.strategies import Random
 
 from ..conftest import make_blobs_pool
-from ..test_determinism import STRATEGIES, _net
+from .test_determinism import STRATEGIES, _net
 
 FIXTURE = Path(__file__).with_name("picks_fixture.json")
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ..test_determinism import STRATEGIES
 from .record_picks import FIXTURE, run
+from .test_determinism import STRATEGIES
 
 RECORDED = json.loads(FIXTURE.read_text())
 

@@ -8,7 +8,7 @@ import skal.strategies as S
 from skal.utils._random import seed_params, torch_seed
 
 from ..conftest import make_blobs_pool
-from ..test_determinism import STRATEGIES, _net, _softmax3
+from ..learner.test_determinism import STRATEGIES, _net, _softmax3
 
 #: Each wraps one strategy and, for a round with labels, passes it through unchanged.
 COMPOSITES = {

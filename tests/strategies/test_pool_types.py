@@ -17,7 +17,7 @@ import skal.strategies as S
 from skal.utils._random import seed_params
 from skal.utils.estimator_checks import check_query_strategy, make_pool, pool_copies
 
-from ..test_determinism import STRATEGIES
+from ..learner.test_determinism import STRATEGIES
 
 REPRESENTATION = [S.Coreset(), S.KMeansSampling(), S.MultiBatchKMeans(), S.TypiClust(), S.ClusterBalanced(n_clusters=3)]
 

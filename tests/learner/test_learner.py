@@ -10,7 +10,7 @@ from skal import ActiveLearner, plot_learning_curve
 from skal.callbacks import Callback
 from skal.strategies import Entropy, LeastConfidence, Margin, Mix, Random, Subsample
 
-from .conftest import RecordingLabels, make_blobs_pool
+from ..conftest import RecordingLabels, make_blobs_pool
 
 
 def lr():
@@ -129,6 +129,7 @@ def test_fresh_clone_by_default_warm_start_keeps_model(pool):
         warm_start=True,
         random_state=0,
     )
+
     class Spy(Callback):
         def on_round_end(self, learner, record, **kwargs):
             seen.append(learner.estimator_)

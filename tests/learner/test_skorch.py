@@ -12,7 +12,7 @@ from skal.utils import derive_seed
 from skal.utils._estimator import random_weight_net
 from skal.utils._selection import top_k
 
-from .conftest import MLP, make_net
+from ..conftest import MLP, make_net
 
 
 class CountingNet(NeuralNetClassifier):

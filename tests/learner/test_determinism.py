@@ -10,7 +10,7 @@ import skal.strategies as S
 from skal import ActiveLearner
 from skal.nn import LossPredictionNet
 
-from .conftest import MLP, make_blobs_pool
+from ..conftest import MLP, make_blobs_pool
 
 #: Strategies whose constructor needs arguments.
 NEEDS_ARGS = {

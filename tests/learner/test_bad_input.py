@@ -11,7 +11,7 @@ from skal import ActiveLearner
 from skal.exceptions import NotEnoughCandidatesError, OracleError
 from skal.strategies import HCLC, RHC, Entropy, QueryStrategy, Random
 
-from .conftest import make_blobs_pool
+from ..conftest import make_blobs_pool
 
 
 def learner(**kw):
@@ -210,7 +210,7 @@ def test_skorch_net_whose_outputs_are_not_probabilities(pool):
 
     from skal.exceptions import ProbabilityError
 
-    from .conftest import make_net
+    from ..conftest import make_net
 
     X, y = pool
     # NLLLoss (skorch's default) expects probabilities; this module returns logits

@@ -17,7 +17,7 @@ from skal.strategies import (
     TypiClust,
 )
 
-from .conftest import make_net
+from ..conftest import make_net
 
 STRATEGIES = [
     Coreset(),

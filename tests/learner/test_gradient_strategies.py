@@ -10,7 +10,7 @@ from skal import ActiveLearner
 from skal.nn import LossPredictionNet, SmallCNN
 from skal.strategies import BALD, DBAL, GradNorm, LearningLoss, LPLgrad, Random, VariationRatio
 
-from .conftest import RecordingLabels
+from ..conftest import RecordingLabels
 
 
 def _images(n=90, size=12, seed=0):
