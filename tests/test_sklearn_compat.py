@@ -51,17 +51,42 @@ OBJECT_DTYPE = {
 }
 
 
+#: A strategy takes the pool as given (rows counted, never converted): the learner validates it once per fit
+#: against what its estimator accepts, so scikit-learn's input-validation checks do not apply to a strategy.
+AS_GIVEN = {
+    "check_estimators_empty_data_messages": "a strategy counts rows only; 0 features is the estimator's to refuse",
+    "check_fit1d": "a 1-D pool is a list of texts or objects, passed on as given",
+    "check_n_features_in": "a strategy reads no features from the pool itself, so it keeps no n_features_in_",
+    "check_n_features_in_after_fitting": "a strategy reads no features from the pool itself (no n_features_in_)",
+    "check_estimators_nan_inf": "NaN is for the estimator to accept or refuse (its allow_nan tag), not the strategy",
+}
+SPARSE = {
+    name: "a sparse pool is passed on as given; whether it can be scored depends on the estimator or embedding"
+    for name in ["check_estimator_sparse_tag", "check_estimator_sparse_matrix", "check_estimator_sparse_array"]
+}
+
+
+def _pick(reasons, *names):
+    return {name: reasons[name] for name in names}
+
+
 def _expected_failures(estimator):
     if isinstance(estimator, ActiveLearner):
         return {}
     needs = estimator.needs(None)
+    empty = _pick(AS_GIVEN, "check_estimators_empty_data_messages")
+    no_features = _pick(AS_GIVEN, "check_fit1d", "check_n_features_in", "check_n_features_in_after_fitting")
     if needs & {"proba", "net", "loss"}:
-        return {**NEEDS_A_MODEL, **OBJECT_DTYPE}
+        sparse = {} if "embedding" in needs else SPARSE  # BADGE refuses a sparse pool for its features
+        return {**NEEDS_A_MODEL, **OBJECT_DTYPE, **empty, **sparse}
     if isinstance(estimator, Subsample):
         # only the random candidate subset becomes features: a bad value outside it is never looked at
-        return {"check_dtype_object": "Subsample converts only its candidate subset to features"}
-    # representation strategies turn the pool into float features, so strings are refused there
-    return {} if "embedding" in needs else OBJECT_DTYPE
+        subset = {"check_dtype_object": "Subsample converts only its candidate subset to features"}
+        return {**subset, **empty, **no_features, **_pick(SPARSE, *list(SPARSE)[1:])}
+    if "embedding" in needs:  # representation strategies turn the pool into float features
+        return {**OBJECT_DTYPE, **empty, **no_features}
+    nan = _pick(AS_GIVEN, "check_estimators_nan_inf")
+    return {**OBJECT_DTYPE, **empty, **no_features, **nan, **_pick(SPARSE, "check_estimator_sparse_tag")}
 
 
 @parametrize_with_checks(
