@@ -10,8 +10,8 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 from .. import strategies as skal_strategies
-from ..learner import ActiveLearner
 from ..datasets import DatasetNotFoundError
+from ..learner import ActiveLearner
 from ..strategies import ScoringStrategy, Subsample
 from ..utils._adapter import ModelAdapter
 from ..utils._random import derive_seed
