@@ -8,33 +8,83 @@ from scipy import sparse
 
 from ._base import SKIP, STOP, Oracle, row_at
 
-__all__ = ["TerminalOracle", "describe_row", "parse_answer"]
+__all__ = ["TerminalOracle", "describe_row", "parse_answer", "COMMANDS"]
 
 
-def parse_answer(text, classes):
+#: The commands a person types instead of a label; every other answer is a label.
+COMMANDS = {":skip": SKIP, ":s": SKIP, ":stop": STOP, ":q": STOP}
+_BARE = {"skip": ":skip", "s": ":skip", "stop": ":stop", "q": ":stop", "quit": ":stop"}
+
+
+def parse_answer(text, classes, numbers=True):
     """A typed answer from what a person wrote: SKIP, STOP, a class (by name) or, without classes, the value.
+
+    The rule keeps commands apart from labels, so every class can be given:
+    an answer that starts with ``:`` is a command, ``:skip`` (or ``:s``; no
+    label for this row) or ``:stop`` (or ``:q``; end the session), in any
+    case; everything else is a label, so classes named ``s``, ``q``, ``skip``
+    or ``stop`` are typed as they are. A label that itself starts with ``:``
+    is typed with the colon doubled (``::x`` gives the label ``:x``).
+
+    Parameters
+    ----------
+    text : str
+        What was typed (surrounding blanks are ignored).
+    classes : array-like or None
+        The options; a label must be one of them, matched by its ``str``
+        exactly (``"1"`` is the class ``1``; ``"1.0"`` is not).
+    numbers : bool, default True
+        Without ``classes``, read a label that is a number as that number
+        (``"3"`` gives ``3``); with False it keeps its text (``"007"``).
+
+    Raises
+    ------
+    ValueError
+        An empty answer, an unknown ``:command``, or a label that is not among
+        ``classes``; the message says what to type instead.
 
     Examples
     --------
-    >>> parse_answer(" dog ", ["cat", "dog"]), parse_answer("s", None), parse_answer("3", None)
+    >>> parse_answer(" dog ", ["cat", "dog"]), parse_answer(":s", None), parse_answer("3", None)
     ('dog', skal.oracles.SKIP, 3)
+    >>> parse_answer("stop", ["stop", "go"]), parse_answer(":stop", ["stop", "go"])
+    ('stop', skal.oracles.STOP)
+    >>> parse_answer("::x", None), parse_answer("007", None, numbers=False)
+    (':x', '007')
     """
     text = str(text).strip()
-    if text.lower() in ("skip", "s"):
-        return SKIP
-    if text.lower() in ("stop", "q", "quit"):
-        return STOP
+    if not text:
+        raise ValueError(f"The answer is empty; type a label{_choices(classes)}, :skip or :stop.")
+    if text.startswith(":") and not text.startswith("::"):
+        if text.lower() in COMMANDS:
+            return COMMANDS[text.lower()]
+        raise ValueError(
+            f"{text!r} is not a command; the commands are :skip (or :s) and :stop (or :q). "
+            f"To give a label that starts with ':', double the colon (':{text}')."
+        )
+    label = text[1:] if text.startswith("::") else text
     if classes is None:
-        for cast in (int, float):
-            try:
-                return cast(text)
-            except ValueError:
-                pass
-        return text
+        if numbers:
+            for cast in (int, float):
+                try:
+                    return cast(label)
+                except ValueError:
+                    pass
+        return label
     names = [str(c) for c in classes]
-    if text in names:
-        return classes[names.index(text)]
-    raise ValueError(f"{text!r} is not a class; answer one of {names[:20]}, 'skip' or 'stop'.")
+    if label in names:
+        return classes[names.index(label)]
+    hint = f" (to {_BARE[label.lower()][1:]} this row type {_BARE[label.lower()]})" if label.lower() in _BARE else ""
+    raise ValueError(f"{label!r} is not a class; answer one of {names[:20]}, :skip or :stop{hint}.")
+
+
+def _typed(name):
+    """How a class is typed: as it is, or with its leading ':' doubled."""
+    return ":" + name if name.startswith(":") else name
+
+
+def _choices(classes):
+    return "" if classes is None else f" ({' / '.join(_typed(str(c)) for c in classes)})"
 
 
 def _pairs(names, values, max_features, total=None):
@@ -119,10 +169,16 @@ class TerminalOracle(Oracle):
     DataFrame row with its column names, a sparse row with its non-zero
     entries), a text as text, an image (an array row with two or more
     dimensions) as an ASCII preview and, with ``image_dir``, a PNG file whose
-    path is printed. Answers: a class name (or, without ``classes``, any
-    value), ``skip`` / ``s`` (no label; the row is not asked again), ``stop`` /
-    ``q`` (end the session; every answer so far is kept). A mistyped class is
-    asked again. Use it with ``fit(..., journal=PATH)`` so answers survive a crash.
+    path is printed. Use it with ``fit(..., journal=PATH)`` so answers survive a crash.
+
+    Answers (the prompt shows them): a class name as it is (or, without
+    ``classes``, any value; a number is read as a number), or a command, which
+    always starts with ``:`` -- ``:skip`` / ``:s`` (no label; the row is not
+    asked again) and ``:stop`` / ``:q`` (end the session; every answer so far
+    is kept). So every class can be given, also one named ``s``, ``q``,
+    ``skip`` or ``stop``; a class that starts with ``:`` is typed with the
+    colon doubled (``::x``). An empty answer, a mistyped class or an unknown
+    command is asked again (see :func:`parse_answer`).
 
     Parameters
     ----------
@@ -138,12 +194,12 @@ class TerminalOracle(Oracle):
     Examples
     --------
     >>> import io
-    >>> answers = iter(["b", "skip"])
+    >>> answers = iter(["b", ":skip"])
     >>> o = TerminalOracle(classes=["a", "b"], input=lambda prompt: next(answers), output=io.StringIO())
     >>> [(p.tolist(), a) for p, a in o.stream([4, 7], np.zeros((2, 3)))]
     [([0], [np.str_('b')]), ([1], [skal.oracles.SKIP])]
     >>> shown = io.StringIO()
-    >>> o = TerminalOracle(input=lambda prompt: "stop", output=shown)
+    >>> o = TerminalOracle(input=lambda prompt: ":stop", output=shown)
     >>> o.label([1, 2], ["a first text", "a second"])
     array([skal.oracles.STOP, skal.oracles.STOP], dtype=object)
     >>> "a first text" in shown.getvalue(), "a second" in shown.getvalue()
@@ -161,13 +217,13 @@ class TerminalOracle(Oracle):
     def _stream(self, indices, X_rows):
         read = self.input or input
         out = self.output or sys.stdout
-        options = "" if self.classes is None else f" [{' / '.join(map(str, self.classes))}]"
+        options = "" if self.classes is None else f" [{' / '.join(_typed(str(c)) for c in self.classes)}]"
         for k, i in enumerate(indices):
             print(f"\n— row {int(i)} ({k + 1} of {len(indices)}) —", file=out)
             self._show(int(i), row_at(X_rows, k), out)
             while True:
                 try:
-                    answer = parse_answer(read(f"label{options}, 'skip' or 'stop': "), self.classes)
+                    answer = parse_answer(read(f"label{options}, or :skip / :stop: "), self.classes)
                     break
                 except ValueError as exc:
                     print(exc, file=out)

@@ -109,7 +109,7 @@ def test_stop_inside_a_batch_chunk_drops_what_follows():
 def test_a_terminal_stop_asks_no_further_row():
     prompts = []
     oracle = TerminalOracle(
-        input=lambda p: prompts.append(p) or ("stop" if len(prompts) == 2 else "1"), output=io.StringIO()
+        input=lambda p: prompts.append(p) or (":stop" if len(prompts) == 2 else "1"), output=io.StringIO()
     )
     assert oracle.label([3, 4, 5, 6]).tolist() == [1, STOP, STOP, STOP]
     assert len(prompts) == 2

@@ -17,7 +17,7 @@ def _fill(path, y, skip=(), leave=()):
         rows = list(csv.DictReader(f))
     for r in rows:
         i = int(r["index"])
-        r["label"] = "" if i in leave else ("skip" if i in skip else y[i])
+        r["label"] = "" if i in leave else (":skip" if i in skip else y[i])
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["index", "label", "preview"])
         w.writeheader()
@@ -64,7 +64,7 @@ def test_file_oracle_chunks_and_stop(tmp_path):
     chunks = [(p.tolist(), a) for p, a in oracle.stream([3, 4, 5])]
     assert chunks == [([0], ["a"]), ([2], ["b"]), ([1], [STOP])]  # one chunk per answer, then STOP
     assert oracle.n_served == 2 and path.exists()
-    _fill(path, {3: "a", 4: "skip", 5: "b"})
+    _fill(path, {3: "a", 4: ":skip", 5: "b"})
     assert [str(a) for a in oracle.label([3, 4, 5])] == ["a", "skal.oracles.SKIP", "b"]
     assert not path.exists() and (tmp_path / "batch.answered-1.csv").exists()  # archived once all answered
 

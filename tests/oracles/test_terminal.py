@@ -20,9 +20,9 @@ def test_terminal_oracle_shows_rows_reads_answers_skips_and_stops(tmp_path):
     prompts = []
 
     def answer(prompt):
-        """The person: a typo on the 2nd prompt, 'skip' on the 4th, 'stop' on the 12th, else the true class."""
+        """The person: a typo on the 2nd prompt, ":skip" on the 4th, ":stop" on the 12th, else the true class."""
         prompts.append(prompt)
-        scripted = {2: "maybe", 4: "skip", 12: "stop"}
+        scripted = {2: "maybe", 4: ":skip", 12: ":stop"}
         if len(prompts) in scripted:
             return scripted[len(prompts)]
         header = [line for line in shown.getvalue().splitlines() if line.startswith("— row ")][-1]
@@ -93,5 +93,5 @@ def test_describe_row_text_is_text_truncated():
 
 def test_parse_answer():
     classes = np.array(["cat", "dog"])
-    assert parse_answer("dog", classes) == "dog" and parse_answer("q", classes) is STOP
+    assert parse_answer("dog", classes) == "dog" and parse_answer(":q", classes) is STOP
     assert parse_answer("2.5", None) == 2.5 and parse_answer("hello", None) == "hello"
