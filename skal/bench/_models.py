@@ -3,7 +3,20 @@
 import torch
 from skorch import NeuralNetClassifier
 
-__all__ = ["build_model"]
+__all__ = ["build_model", "MODEL_NAMES", "SKLEARN_MODELS"]
+
+#: scikit-learn classifiers a suite may name.
+SKLEARN_MODELS = ("logreg", "random_forest", "hist_gb")
+
+
+def _zoo():
+    from ..nn import MODELS
+
+    return MODELS
+
+
+#: Every model name a suite may use: the nets of ``skal.nn.MODELS``, ``mlp`` and the scikit-learn classifiers.
+MODEL_NAMES = tuple(sorted([*_zoo(), "mlp", *SKLEARN_MODELS]))
 
 
 class MLP(torch.nn.Module):
@@ -44,8 +57,10 @@ def build_model(spec, data, loss_prediction=False):
     from ..nn import MODELS, LossPredictionNet
 
     name = spec["name"]
+    if name not in MODEL_NAMES:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}.")
     n_classes = len(data.classes)
-    if name in ("logreg", "random_forest", "hist_gb"):
+    if name in SKLEARN_MODELS:
         return _sklearn(name, spec.get("params", {}))
     shape = data.X_pool.shape[1:]
     if name == "mlp":

@@ -1,6 +1,5 @@
 """Run a benchmark suite: datasets × strategies × seeds → JSON lines, resumable."""
 
-import copy
 import json
 import time
 from pathlib import Path
@@ -9,73 +8,17 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
-from .. import strategies as skal_strategies
 from ..datasets import DatasetNotFoundError
 from ..learner import ActiveLearner
-from ..strategies import ScoringStrategy, Subsample
 from ..utils._adapter import ModelAdapter
 from ..utils._random import derive_seed
+from ._config import BASELINES, DatasetsMissingError, build_spec, load_config, resolve_strategy
 from ._data import prepare_data, variant_name
 from ._models import build_model
 
 __all__ = ["load_config", "run_suite", "resolve_strategy", "build_spec"]
 
 SCORING = {"accuracy": "accuracy", "macro_f1": "f1_macro"}
-BASELINES = {"stratified": "Stratified (oracle)"}
-
-
-def load_config(path_or_dict, quick=False):
-    """A suite config (JSON file or dict), with its ``quick`` overrides applied when ``quick``.
-
-    ``quick`` may hold top-level keys (replacing those of the suite) and
-    ``dataset`` / ``model`` dicts merged into every dataset and model spec.
-
-    Other keys: ``initial_strategy`` (a strategy name for every run's first pool)
-    and ``random_start_for_uncertainty`` (true: strategies that need predictions
-    start from a random pool, as in the LPLgrad paper, Petersen (DTU 02456 project report) and
-    Pourahmadi et al. (2021); representation strategies and the random-weight schedules of
-    Mohan et al. (2026) pick their own).
-    """
-    cfg = json.loads(Path(path_or_dict).read_text()) if not isinstance(path_or_dict, dict) else path_or_dict
-    cfg = copy.deepcopy(cfg)
-    overrides = cfg.pop("quick", {})
-    if quick:
-        ds_over, model_over = overrides.pop("dataset", {}), overrides.pop("model", {})
-        cfg.update(overrides)
-        cfg["datasets"] = [{**d, **ds_over} for d in cfg["datasets"]]
-        cfg["model"] = {**cfg["model"], **model_over}
-        for d in cfg["datasets"]:
-            if "model" in d:
-                d["model"] = {**d["model"], **model_over}
-        cfg["name"] = cfg["name"] + "-quick"
-    return cfg
-
-
-def resolve_strategy(name, n_candidates=None):
-    """A strategy instance from its name in ``skal.strategies``; None if skal has no such strategy yet."""
-    cls = getattr(skal_strategies, name, None)
-    if cls is None or not isinstance(cls, type):
-        return None
-    strategy = cls()
-    if n_candidates and "n_candidates" in strategy.get_params():
-        strategy.set_params(n_candidates=n_candidates)  # GradNorm, LearningLoss, BALD... draw S themselves
-    elif n_candidates and isinstance(strategy, ScoringStrategy):
-        strategy = Subsample(strategy, n_candidates=n_candidates)
-    return strategy
-
-
-def build_spec(spec, n_candidates=None):
-    """An object from a suite spec: a strategy name, or ``{"name": ..., "params": {...}}`` where ``name`` is a
-    class of ``skal.strategies`` or ``skal.nn`` and params may nest specs (``{"name": "VAE", "params": {...}}``)."""
-    if spec is None or isinstance(spec, str):
-        return None if spec is None else resolve_strategy(spec, n_candidates)
-    from .. import nn as skal_nn
-
-    cls = getattr(skal_strategies, spec["name"], None) or getattr(skal_nn, spec["name"], None)
-    if cls is None:
-        return None
-    params = {k: build_spec(v) if isinstance(v, dict) and "name" in v else v for k, v in spec.get("params", {}).items()}
-    return cls(**params)
 
 
 def _entry(entry, n_candidates):
@@ -90,7 +33,11 @@ def _label(entry):
 
 
 class _Results:
-    """Append-only JSON lines; a run counts as done once its ``run`` record is written."""
+    """Append-only JSON lines; a run counts as done once its ``run`` record is written.
+
+    ``missing_dataset`` records of earlier invocations are dropped: each invocation looks for the
+    datasets it still needs again, and records the ones still missing.
+    """
 
     def __init__(self, path):
         self.path = Path(path)
@@ -99,7 +46,9 @@ class _Results:
             self.records = [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
         done = {self.key(r) for r in self.records if r["kind"] in ("run", "candidate", "missing_strategy")}
         # drop rounds of runs that did not finish (a crash mid-run): they are re-run whole
-        self.records = [r for r in self.records if r["kind"] != "round" or self.key(r) in done]
+        self.records = [
+            r for r in self.records if (r["kind"] != "round" or self.key(r) in done) and r["kind"] != "missing_dataset"
+        ]
         self.done = done
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
@@ -210,8 +159,14 @@ def _stratified(cfg, data, model, seed, base, budgets):
     return out + [{**base, "kind": "run", "strategy": BASELINES["stratified"], "seed": seed, "seconds": None}]
 
 
-def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=None, progress=True):
+def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=None, progress=True, allow_missing=False):
     """Run a suite; finished runs found in ``out_dir/<name>/results.jsonl`` are skipped.
+
+    The config is validated first (:func:`load_config`): an invalid one raises
+    :class:`~skal.bench.SuiteError` before anything is written. A dataset that is not on disk is
+    recorded as ``missing_dataset`` (the report lists it) and the others run; when *every* dataset
+    of the suite is missing, :class:`~skal.bench.DatasetsMissingError` is raised after the records
+    are written, unless ``allow_missing``.
 
     Returns the path of the results file.
     """
@@ -226,6 +181,7 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
         for seed in cfg["seeds"]
     ]
     bar = tqdm(total=len(plan), desc=cfg["name"], unit="run", disable=not progress)
+    missing = []
     for spec in cfg["datasets"]:
         model_spec = spec.get("model", cfg["model"])
         base = {"suite": cfg["name"], "dataset": variant_name(spec), "model": model_spec["name"]}
@@ -241,6 +197,7 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
             data = prepare_data(spec, data_home)
         except DatasetNotFoundError as exc:
             results.write({**base, "kind": "missing_dataset", "message": str(exc)})
+            missing.append(f"{base['dataset']}: {exc}")
             bar.update(len(todo))
             continue
         model = build_model(model_spec, data)
@@ -264,10 +221,6 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
                     results.write(*_stratified(cfg, data, model, seed, base, budgets))
                     continue
                 name, strategy, initial_override = _entry(entry, cfg.get("n_candidates"))
-                if strategy is None:
-                    if results.key({**base, "kind": "missing_strategy", "strategy": name}) not in results.done:
-                        results.write({**base, "kind": "missing_strategy", "strategy": name, "seed": None})
-                    continue
                 bar.set_postfix(dataset=base["dataset"], strategy=name, seed=seed)
                 run_model = model
                 if "loss" in strategy.requirements():
@@ -275,6 +228,12 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
                     run_model = lpm_model
                 results.write(*_run_al(cfg, data, run_model, name, strategy, seed, base, initial_override))
     bar.close()
+    if len(missing) == len(cfg["datasets"]) and not allow_missing:
+        raise DatasetsMissingError(
+            f"suite {cfg['name']}: every dataset is missing, nothing ran.\n  "
+            + "\n  ".join(missing)
+            + "\n(skip such suites with --allow-missing / run_suite(..., allow_missing=True).)"
+        )
     return results.path
 
 

@@ -7,7 +7,9 @@ a missing one raises :class:`DatasetNotFoundError` saying how to get it.
 from ._home import DatasetNotFoundError, get_data_home
 from ._imbalance import class_counts_profile, make_class_subset, make_imbalanced
 from ._loaders import (
+    UnsafePickleError,
     load_cifar10,
+    load_cifar_batch,
     load_csv,
     load_digits_split,
     load_fashion_mnist,
@@ -37,6 +39,7 @@ def load(name, data_home=None):
 
 __all__ = [
     "DatasetNotFoundError",
+    "UnsafePickleError",
     "get_data_home",
     "load",
     "LOADERS",
@@ -45,6 +48,7 @@ __all__ = [
     "load_mnist",
     "load_fashion_mnist",
     "load_cifar10",
+    "load_cifar_batch",
     "load_csv",
     "load_letter_recognition",
     "load_satellite",

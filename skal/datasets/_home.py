@@ -5,18 +5,28 @@ from pathlib import Path
 
 __all__ = ["get_data_home", "DatasetNotFoundError", "HOW_TO_GET"]
 
+#: Where to read about every dataset: the project's README.
+README_HINT = "see the README's section 'Datasets, models and benchmarks'"
+
 HOW_TO_GET = {
-    "mnist": "python ../shared/datasets/prepare.py --out DATA_HOME mnist  (or any keras-style mnist.npz)",
+    "mnist": (
+        f"run `make data` (it writes mnist.npz into .data/), or put a keras-style mnist.npz in DATA_HOME; {README_HINT}"
+    ),
     "fashion-mnist": (
-        "apt-get install -y dataset-fashion-mnist  (idx files in /usr/share/datasets/fashion-mnist), "
-        "or python ../shared/datasets/prepare.py --out DATA_HOME fashion-mnist"
+        "apt-get install -y dataset-fashion-mnist (idx files in /usr/share/datasets/fashion-mnist), then `make data`; "
+        f"or put a keras-style fashion-mnist.npz in DATA_HOME; {README_HINT}"
     ),
     "cifar10": (
-        "python ../shared/datasets/prepare.py --out DATA_HOME cifar10, or put torchvision's "
-        "cifar-10-batches-py folder in DATA_HOME"
+        "run `make data` (it writes cifar10.npz into .data/), or put a keras-style cifar10.npz or torchvision's "
+        f"cifar-10-batches-py folder in DATA_HOME; {README_HINT}"
     ),
-    "letter_recognition": "copy letter_recognition.csv (UCI Letter Recognition, column 'lettr') into DATA_HOME",
-    "satellite": "copy satellite.csv (Statlog Landsat, column 'classes') into DATA_HOME",
+    "letter_recognition": (
+        "copy letter_recognition.csv (UCI Letter Recognition, column 'lettr') into DATA_HOME (`make data` does); "
+        f"{README_HINT}"
+    ),
+    "satellite": (
+        f"copy satellite.csv (Statlog Landsat, column 'classes') into DATA_HOME (`make data` does); {README_HINT}"
+    ),
 }
 
 

@@ -14,11 +14,13 @@ from sklearn.utils import Bunch
 from ._home import get_data_home, not_found
 
 __all__ = [
+    "UnsafePickleError",
     "load_npz",
     "load_idx",
     "load_mnist",
     "load_fashion_mnist",
     "load_cifar10",
+    "load_cifar_batch",
     "load_csv",
     "load_letter_recognition",
     "load_satellite",
@@ -112,15 +114,87 @@ def load_fashion_mnist(data_home=None, idx_dir=FASHION_MNIST_DIR):
     return _load_named("fashion-mnist", data_home, idx_dir=idx_dir, classes=FASHION_CLASSES)
 
 
-def _cifar_batches(folder):
-    def read(file):
-        with open(folder / file, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")  # torchvision's format; only load files you trust
-        x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-        return x, np.asarray(batch[b"labels"], dtype=np.int64)
+class UnsafePickleError(pickle.UnpicklingError):
+    """A pickle file refers to something a CIFAR-10 batch never holds; it was not loaded (no code ran)."""
 
-    train = [read(f"data_batch_{i}") for i in range(1, 6)]
-    x_test, y_test = read("test_batch")
+
+def _numpy_internal(name):
+    """``_reconstruct`` / ``_frombuffer`` from numpy 2's ``numpy._core`` or numpy 1's ``numpy.core``."""
+    import importlib
+
+    module = "multiarray" if name == "_reconstruct" else "numeric"
+    for package in ("numpy._core", "numpy.core"):
+        try:
+            return getattr(importlib.import_module(f"{package}.{module}"), name)
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"numpy has no {name}")  # pragma: no cover
+
+
+def _cifar_globals():
+    """What a CIFAR-10 python batch may refer to, by the (module, name) its pickle uses.
+
+    The official files (Python 2, protocol 2) hold a dict of bytes, a list of ints, a list of bytes and one
+    uint8 array (rebuilt by numpy's ``_reconstruct`` from ``ndarray`` and ``dtype``); re-pickled by Python 3
+    they may also use ``_codecs.encode`` and ``bytes`` (protocol 2) or numpy's ``_frombuffer`` (protocol 5).
+    """
+    import codecs
+
+    reconstruct, frombuffer = _numpy_internal("_reconstruct"), _numpy_internal("_frombuffer")
+    return {
+        ("numpy.core.multiarray", "_reconstruct"): reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): reconstruct,
+        ("numpy.core.numeric", "_frombuffer"): frombuffer,
+        ("numpy._core.numeric", "_frombuffer"): frombuffer,
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        ("_codecs", "encode"): codecs.encode,
+        ("__builtin__", "bytes"): bytes,
+        ("builtins", "bytes"): bytes,
+    }
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Unpickles CIFAR-10 batches only: any other class or function is refused before it is imported."""
+
+    def __init__(self, file, path):
+        super().__init__(file, encoding="bytes")
+        self.path = path
+        self.allowed = _cifar_globals()
+
+    def find_class(self, module, name):
+        try:
+            return self.allowed[(module, name)]
+        except KeyError:
+            raise UnsafePickleError(
+                f"{self.path}: refusing to unpickle {module}.{name}: a CIFAR-10 batch holds only numpy arrays, "
+                "lists and bytes, so this file is not one (it may be crafted to run code; nothing from it ran). "
+                "Replace the cifar-10-batches-py folder with the official CIFAR-10 python batches, or use a "
+                "cifar10.npz instead (`make data`; see the README's section 'Datasets, models and benchmarks')."
+            ) from None
+
+    def persistent_load(self, pid):
+        raise UnsafePickleError(f"{self.path}: refusing a pickle persistent id; a CIFAR-10 batch has none.")
+
+
+def load_cifar_batch(path):
+    """One CIFAR-10 python batch file as ``(x, y)``: uint8 NHWC images and int64 labels.
+
+    Unpickled with an allow-list (numpy arrays, lists, bytes): a file that refers to anything else raises
+    :class:`UnsafePickleError` and nothing in it runs.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        batch = _CifarUnpickler(f, path).load()
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise ValueError(f"{path} is not a CIFAR-10 batch (a dict with b'data' and b'labels').")
+    x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return x, np.asarray(batch[b"labels"], dtype=np.int64)
+
+
+def _cifar_batches(folder):
+    train = [load_cifar_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
+    x_test, y_test = load_cifar_batch(folder / "test_batch")
     return Bunch(
         x_train=np.concatenate([x for x, _ in train]),
         y_train=np.concatenate([y for _, y in train]),

@@ -1,11 +1,11 @@
-"""The benchmark runner on tiny suites: records, resume, missing strategies and datasets, reports, CLI."""
+"""The benchmark runner on tiny suites: records, resume, missing datasets, reports, CLI."""
 
 import json
 
 import numpy as np
 import pytest
 
-from skal.bench import load_config, read_records, resolve_strategy, run_suite, summarize, write_report
+from skal.bench import SuiteError, load_config, read_records, resolve_strategy, run_suite, summarize, write_report
 from skal.bench._report import _aulc
 from skal.cli import main
 from skal.strategies import Entropy, Subsample
@@ -16,7 +16,7 @@ def suite(**kw):
         "name": "tiny",
         "datasets": [{"name": "digits"}],
         "model": {"name": "mlp", "epochs": 2, "lr": 0.01},
-        "strategies": ["Random", "HCLC", "NotYetInSkal"],
+        "strategies": ["Random", "HCLC"],
         "baselines": ["stratified"],
         "seeds": [0],
         "initial_size": 20,
@@ -40,7 +40,9 @@ def test_resolve_strategy():
     assert isinstance(resolve_strategy("Entropy"), Entropy)
     assert isinstance(resolve_strategy("Entropy", n_candidates=50), Subsample)
     assert resolve_strategy("Random", n_candidates=50).__class__.__name__ == "Random"
-    assert resolve_strategy("NoSuchStrategy") is None and resolve_strategy("entropy") is None
+    for name in ("NoSuchStrategy", "entropy"):
+        with pytest.raises(SuiteError, match="unknown strategy"):
+            resolve_strategy(name)
     # strategies that draw their own candidate subset get n_candidates set, not a Subsample wrapper
     assert resolve_strategy("GradNorm", n_candidates=50).n_candidates == 50
     assert resolve_strategy("LearningLoss", n_candidates=50).n_candidates == 50
@@ -67,7 +69,6 @@ def test_run_records_resume_and_report(tmp_path):
     records = read_records(path)
     kinds = [r["kind"] for r in records]
     assert kinds.count("run") == 3 and kinds.count("candidate") == 1
-    assert [r["strategy"] for r in records if r["kind"] == "missing_strategy"] == ["NotYetInSkal"]
     rounds = [r for r in records if r["kind"] == "round" and r["strategy"] == "HCLC"]
     assert [r["n_labeled"] for r in rounds] == [20, 40, 60]
     assert all(0 <= r["accuracy"] <= 1 and 0 <= r["macro_f1"] <= 1 for r in rounds)
@@ -92,7 +93,7 @@ def test_run_records_resume_and_report(tmp_path):
 
     text = write_report(path)
     assert "| labels | Random | HCLC | Stratified (oracle) |" in text
-    assert "NotYetInSkal" in text and "Time saved" in text
+    assert "Time saved" in text
     saved_row = next(line for line in text.splitlines() if line.startswith("| time saved"))
     assert saved_row.split("|")[2].strip() == "0" and float(saved_row.split("|")[3]) >= 0  # Random 0; HCLC > 0
     assert (path.parent / "report.md").exists() and list(path.parent.glob("curve_*.png"))
@@ -103,7 +104,7 @@ def test_missing_dataset_is_listed_not_fatal(tmp_path):
     path = run_suite(cfg, tmp_path / "out", data_home=tmp_path / "empty", progress=False)
     records = read_records(path)
     missing = [r for r in records if r["kind"] == "missing_dataset"]
-    assert len(missing) == 1 and "python ../shared/datasets/prepare.py" in missing[0]["message"]
+    assert len(missing) == 1 and "make data" in missing[0]["message"] and "../" not in missing[0]["message"]
     assert any(r["kind"] == "run" and r["dataset"] == "digits" for r in records)
     assert "Skipped: dataset 'mnist' not found" in write_report(path)
 
