@@ -13,7 +13,8 @@ __all__ = ["TerminalOracle", "describe_row", "parse_answer", "COMMANDS"]
 
 #: The commands a person types instead of a label; every other answer is a label.
 COMMANDS = {":skip": SKIP, ":s": SKIP, ":stop": STOP, ":q": STOP}
-_BARE = {"skip": ":skip", "s": ":skip", "stop": ":stop", "q": ":stop", "quit": ":stop"}
+_SKIP_HINT, _STOP_HINT = " (to skip this row type :skip)", " (to stop the session type :stop)"
+_BARE = {"skip": _SKIP_HINT, "s": _SKIP_HINT, "stop": _STOP_HINT, "q": _STOP_HINT, "quit": _STOP_HINT}
 
 
 def parse_answer(text, classes, numbers=True):
@@ -74,7 +75,7 @@ def parse_answer(text, classes, numbers=True):
     names = [str(c) for c in classes]
     if label in names:
         return classes[names.index(label)]
-    hint = f" (to {_BARE[label.lower()][1:]} this row type {_BARE[label.lower()]})" if label.lower() in _BARE else ""
+    hint = _BARE.get(label.lower(), "")
     raise ValueError(f"{label!r} is not a class; answer one of {names[:20]}, :skip or :stop{hint}.")
 
 

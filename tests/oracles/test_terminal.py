@@ -4,10 +4,11 @@ import io
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import sparse
 
 from skal import ActiveLearner
-from skal.oracles import STOP, TerminalOracle, describe_row
+from skal.oracles import SKIP, STOP, TerminalOracle, describe_row
 from skal.oracles._terminal import parse_answer
 from skal.strategies import Entropy, Random
 
@@ -95,3 +96,45 @@ def test_parse_answer():
     classes = np.array(["cat", "dog"])
     assert parse_answer("dog", classes) == "dog" and parse_answer(":q", classes) is STOP
     assert parse_answer("2.5", None) == 2.5 and parse_answer("hello", None) == "hello"
+
+
+@pytest.mark.parametrize("name", ["s", "q", "skip", "stop"])
+def test_a_class_named_like_a_command_can_be_given(name):
+    script = iter([name, ":skip", ":stop"])
+    oracle = TerminalOracle(classes=[name, "other"], input=lambda p: next(script), output=io.StringIO())
+    assert oracle.label([0, 1, 2, 3]).tolist() == [name, SKIP, STOP, STOP]
+    assert parse_answer(name, [name, "other"]) == name and parse_answer(name.upper(), None) == name.upper()
+    assert parse_answer(name, None) == name  # without classes a bare word is a label too
+
+
+@pytest.mark.parametrize(
+    "typed, expected", [(":skip", SKIP), (":s", SKIP), (":SKIP", SKIP), (":stop", STOP), (":q", STOP), (" :Q ", STOP)]
+)
+def test_commands_start_with_a_colon(typed, expected):
+    assert parse_answer(typed, ["stop", "s"]) is expected and parse_answer(typed, None) is expected
+
+
+def test_the_prompt_shows_the_commands_and_bad_answers_are_asked_again():
+    prompts, script, out = [], iter(["", ":sikp", "sk", "s", ":s", "go", ":q"]), io.StringIO()
+    oracle = TerminalOracle(classes=["stop", "s", "go"], input=lambda p: prompts.append(p) or next(script), output=out)
+    assert oracle.label([0, 1, 2, 3]).tolist() == ["s", SKIP, "go", STOP]
+    assert prompts[0] == "label [stop / s / go], or :skip / :stop: " and len(prompts) == 7
+    text = out.getvalue()
+    assert "The answer is empty" in text and "':sikp' is not a command" in text and "'sk' is not a class" in text
+
+
+def test_a_bare_command_word_that_is_not_a_class_says_how_to_give_the_command():
+    with pytest.raises(ValueError, match=r"'skip' is not a class; .* \(to skip this row type :skip\)"):
+        parse_answer("skip", ["cat", "dog"])
+    with pytest.raises(ValueError, match=r"\(to stop the session type :stop\)"):
+        parse_answer("q", ["cat", "dog"])
+
+
+def test_a_label_that_starts_with_a_colon_is_typed_with_the_colon_doubled():
+    assert parse_answer("::)", [":)", ":("]) == ":)" and parse_answer("::x", None) == ":x"
+    with pytest.raises(ValueError, match=r"double the colon \('::\)'\)"):
+        parse_answer(":)", [":)", ":("])
+    oracle = TerminalOracle(classes=[":)", ":("], input=lambda p: "::(", output=io.StringIO())
+    prompts = []
+    oracle.input = lambda p: prompts.append(p) or "::("
+    assert oracle.label([0]).tolist() == [":("] and prompts[0].startswith("label [::) / ::(]")
