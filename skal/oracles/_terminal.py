@@ -205,6 +205,10 @@ class TerminalOracle(Oracle):
     array([skal.oracles.STOP, skal.oracles.STOP], dtype=object)
     >>> "a first text" in shown.getvalue(), "a second" in shown.getvalue()
     (True, False)
+    >>> answers = iter(["stop", ":stop"])  # a class named like a command is typed as it is
+    >>> o = TerminalOracle(classes=["stop", "go"], input=lambda prompt: next(answers), output=io.StringIO())
+    >>> o.label([1, 2, 3])
+    array([np.str_('stop'), skal.oracles.STOP, skal.oracles.STOP], dtype=object)
     """
 
     def __init__(self, classes=None, feature_names=None, image_dir=None, input=None, output=None):
