@@ -177,6 +177,7 @@ def test_sqlite_errors_become_journal_errors(tmp_path):
     journal.write_labels(0, [1], [0])
     with pytest.raises(JournalError, match="labeled once.*nothing of this write was kept"):
         journal.write_labels(0, [2, 1], [1, 1])  # row 1 again: the constraint fails, row 2 is rolled back too
+    journal.close()
     assert LabelJournal.open(path, X).labels() == {1: (0, 0)}
     with pytest.raises(JournalError, match="directory"):
         LabelJournal.open(tmp_path, X)
