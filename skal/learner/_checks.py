@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_array
 
 from ..exceptions import OracleError
+from ..journal import pool_fingerprint
 from ..strategies import QueryStrategy, Random
 from ..utils._compat import HasMethods, Interval, StrOptions, n_rows
 from ..utils._validation import check_answers, resolve_size
@@ -25,6 +26,7 @@ __all__ = [
     "is_object_pool",
     "pool_size",
     "pool_shape",
+    "check_same_pool",
 ]
 
 
@@ -40,6 +42,7 @@ PARAMETER_CONSTRAINTS = {
     "budget": [Interval(Integral, None, None, closed="neither"), None],
     "warm_start": ["boolean"],
     "class_weight": [StrOptions({"balanced"}), dict, None],
+    "min_classes": [Interval(Integral, 1, None, closed="left")],
     "classes": ["array-like", None],
     "scoring": [str, callable, list, tuple, dict, None],
     "callbacks": [list, tuple, None],
@@ -249,3 +252,20 @@ def pool_size(X):
 def pool_shape(X):
     """The shape of an array-like pool, ``(n_rows,)`` for a list of objects."""
     return tuple(getattr(X, "shape", (n_rows(X),)))
+
+
+def check_same_pool(pool, X_pool):
+    """Refuse a pool other than the one the learner runs on (shape, then rows' fingerprint)."""
+    kept = pool.X
+    expected = (pool.n,) if kept is None else pool_shape(kept)
+    shape = pool_shape(X_pool)[: len(expected)]
+    if X_pool is not kept and shape != expected:
+        raise ValueError(
+            f"this learner runs on a pool of shape {expected}; got {shape}. "
+            "Pass the same pool, or clone the learner for a new one."
+        )
+    if X_pool is not kept and pool_fingerprint(X_pool) != pool.fingerprint():
+        raise ValueError(
+            "this learner runs on another pool of the same shape (its rows differ); pass the same pool, in the "
+            "same row order, or clone the learner for a new one."
+        )

@@ -1,6 +1,6 @@
 """The ActiveLearner docstring, kept apart so the class reads as code."""
 
-__all__ = ["LEARNER_DOC", "FIT_DOC", "doc"]
+__all__ = ["LEARNER_DOC", "FIT_DOC", "QUERY_DOC", "TEACH_DOC", "RELABEL_DOC", "doc"]
 
 
 def doc(text):
@@ -49,9 +49,19 @@ budget : int or None, default=None
 warm_start : bool, default=False
     False trains a fresh clone of ``estimator`` each round. True continues
     training the previous round's model (skorch ``partial_fit``; a scikit-learn
-    estimator with a ``warm_start`` parameter gets it set). Round 0 always
+    estimator with a ``warm_start`` parameter gets it set; a round that
+    brings a class it has not seen trains a fresh clone, since a scikit-learn
+    model cannot grow its ``classes_``). Round 0 always
     starts from a fresh clone: the random-weight net that picked the first
     pool is discarded, as in Mohan et al. (2026).
+min_classes : int, default=2
+    Training waits until the labels hold this many classes: while they hold
+    fewer (a rare class, a first pool of one class), labeling goes on with
+    further picks of the initial strategy (``query_size`` rows each, within
+    the budget), each recorded in ``history_`` with ``"too_few_classes":
+    True`` and no model. When nothing is left to label, training runs anyway
+    and its error says what to do. ``min_classes=1`` trains on whatever the
+    first round brings.
 classes : array-like or None, default=None
     The label space. None takes it from a skorch net's ``classes``, else from
     the oracle (``np.unique`` of a label array), else from the labels seen so
@@ -100,7 +110,8 @@ history_ : list of dict
     ``label_seconds``, ``train_seconds`` (None when not trained); ``score``
     (on ``eval_set``, else None). Present only when they apply: ``scores``
     (a dict, for several metrics), ``pseudo`` (True when the round holds
-    pseudo-labels) and ``replayed`` (True for a round taken from a journal).
+    pseudo-labels), ``replayed`` (True for a round taken from a journal) and
+    ``too_few_classes`` (True for a round left untrained, see ``min_classes``).
 skipped_ : ndarray of bool, shape (n_pool,)
     Rows an oracle skipped; not offered again.
 pseudo_labeled_ : ndarray of bool, shape (n_pool,)
@@ -168,4 +179,44 @@ retry_skipped : bool, default=False
 Returns
 -------
 self
+"""
+
+QUERY_DOC = """Row indices of ``X_pool`` to label next; the learner's labels, history and model are not changed.
+
+Use with :meth:`teach` to keep a person in the loop. On an unfitted
+learner the first call starts a run on ``X_pool``: it stores the pool,
+the seed and an empty labeled set (no label, no training). Later calls
+must pass the same pool. Calling it twice returns the same rows.
+
+Parameters
+----------
+X_pool : array-like, sparse matrix, DataFrame or list of shape (n_pool, ...)
+n : int, optional
+    Batch size; defaults to ``initial_size`` before any label, else ``query_size``.
+"""
+
+TEACH_DOC = """Add labels for pool rows and retrain, with the same bookkeeping as ``fit``.
+
+Parameters
+----------
+indices : array-like of int
+    Pool rows (from :meth:`query`, or any unlabeled rows).
+labels : array-like
+    One label per row.
+eval_set : tuple (X_val, y_val), optional
+    Scored into the new ``history_`` record.
+"""
+
+RELABEL_DOC = """Replace the labels of rows already labeled (e.g. verified pseudo-labels) and retrain.
+
+The rows keep their round in ``labeled_round_``; they stop counting as
+pseudo-labels. Typical use: ``rows = np.flatnonzero(learner.pseudo_labeled_)``,
+ask a person for them, ``learner.relabel(rows, answers)``.
+
+Parameters
+----------
+indices : array-like of int
+    Labeled pool rows.
+labels : array-like
+    One new label per row.
 """

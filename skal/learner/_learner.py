@@ -14,10 +14,10 @@ from ..utils._adapter import ModelAdapter
 from ..utils._random import root_seed
 from ..utils._validation import check_answers, check_n_query, resolve_size
 from . import _checks as checks
-from ._docs import FIT_DOC, LEARNER_DOC, doc
+from ._docs import FIT_DOC, LEARNER_DOC, QUERY_DOC, RELABEL_DOC, TEACH_DOC, doc
 from ._loop import Run, record_round, run_rounds, select, train
 from ._pool import LabelPool
-from ._replay import note_where_answers_are, open_journal, planned_rounds
+from ._replay import note_where_answers_are, open_journal, planned_rounds, step_journal
 
 __all__ = ["ActiveLearner"]
 
@@ -55,6 +55,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         budget=None,
         warm_start=False,
         class_weight=None,
+        min_classes=2,
         classes=None,
         scoring=None,
         callbacks=None,
@@ -70,6 +71,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.budget = budget
         self.warm_start = warm_start
         self.class_weight = class_weight
+        self.min_classes = min_classes
         self.classes = classes
         self.scoring = scoring
         self.callbacks = callbacks
@@ -109,7 +111,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """Every check of a fit, before any state changes: ``(run, given, sizes)``."""
         self._validate_params()
         adapter = ModelAdapter(self.estimator)
-        X = checks.check_pool(X, allow_nan=adapter.accepts_nan())
+        X = adapter.as_input(checks.check_pool(X, allow_nan=adapter.accepts_nan()))
         n_pool = checks.pool_size(X)
         oracle = as_oracle(y, n_pool)
         sizes = checks.check_sizes(self.get_params(deep=False), n_pool, given=labeled_indices)
@@ -125,12 +127,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         book, seed = open_journal(journal, X, self.random_state)  # a journal of another pool or seed fails here
         plan = book.replay_plan() if book is not None else ReplayPlan()
         run = self._new_run(LabelPool(X, classes), adapter, strategy, initial, seed, scorer)
-        run.oracle, run.journal, run.plan, run.eval_set = oracle, book, plan, eval_set
+        run.oracle, run.journal, run.plan, run.eval_set, run.budget = oracle, book, plan, eval_set, sizes[3]
         return run, given, sizes
 
     def _start(self, run, retry_skipped):
         """From here on state changes: reset the fitted attributes to this run's."""
-        for attr in ("estimator_", "unsaved_labels_", "stop_reason_"):
+        for attr in ("estimator_", "unsaved_labels_", "stop_reason_", "journal_"):
             self.__dict__.pop(attr, None)
         self._validate_pool(run.pool.X, reset=True)
         book = run.journal
@@ -151,6 +153,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
         run.notify = notify
         self.pool_, self.history_, self.seed_, self.stopped_ = run.pool, run.history, run.seed, False
+        self.journal_ = None if book is None else book.path
         self.callbacks_ = callbacks
 
     def _finish(self, run):
@@ -188,6 +191,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _new_run(self, pool, adapter, strategy, initial, seed, scorer):
         run = Run(pool, adapter, strategy, initial, seed, warm_start=self.warm_start, class_weight=self.class_weight)
+        run.min_classes = self.min_classes
         run.score = lambda model, X_val, y_val: self._score_with(scorer, model, X_val, y_val)
         return run
 
@@ -217,90 +221,62 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.seed_, self.stopped_ = root_seed(self.random_state), False
         self.pool_.keep_on_pickle = True  # teach() after unpickling needs the pool
 
+    @doc(QUERY_DOC)
     def query(self, X_pool, n=None):
-        """Row indices of ``X_pool`` to label next; the learner's labels, history and model are not changed.
-
-        Use with :meth:`teach` to keep a person in the loop. On an unfitted
-        learner the first call starts a run on ``X_pool``: it stores the pool,
-        the seed and an empty labeled set (no label, no training). Later calls
-        must pass the same pool. Calling it twice returns the same rows.
-
-        Parameters
-        ----------
-        X_pool : array-like, sparse matrix, DataFrame or list of shape (n_pool, ...)
-        n : int, optional
-            Batch size; defaults to ``initial_size`` before any label, else ``query_size``.
-        """
-        X = checks.check_pool(X_pool, allow_nan=ModelAdapter(self.estimator).accepts_nan())
+        adapter = ModelAdapter(self.estimator)
+        X = adapter.as_input(
+            checks.check_pool(X_pool, allow_nan=adapter.accepts_nan()), getattr(self, "estimator_", None)
+        )
         if "pool_" not in self.__dict__:
             self._start_steps(X)
         else:
-            self._check_same_pool(X)
+            checks.check_same_pool(self.pool_, X)
         run = self._step_run(X)
         n_unlabeled = run.pool.n_available()
         if n is None:
             name = "query_size" if len(run.pool.indices) else "initial_size"
             n = min(resolve_size(getattr(self, name), run.pool.n, name), n_unlabeled)
         check_n_query(n, n_unlabeled)
-        return select(run, n)[0]
+        with step_journal(getattr(self, "journal_", None), X, self.seed_) as book:
+            rows, name, _ = select(run, n)
+            if book is not None:  # a resume takes this query instead of making one
+                book.write_query(run.round, rows, name)
+        return rows
 
+    @doc(TEACH_DOC)
     def teach(self, indices, labels, *, eval_set=None):
-        """Add labels for pool rows and retrain, with the same bookkeeping as ``fit``.
-
-        Parameters
-        ----------
-        indices : array-like of int
-            Pool rows (from :meth:`query`, or any unlabeled rows).
-        labels : array-like
-            One label per row.
-        eval_set : tuple (X_val, y_val), optional
-            Scored into the new ``history_`` record.
-        """
         check_is_fitted(self, "labeled_round_", msg="call query(X_pool) or fit(X_pool, oracle) before teach().")
+        indices, labels = np.atleast_1d(indices), np.atleast_1d(labels)  # one row may be taught as scalars
         indices = checks.check_indices(indices, self.pool_.labeled, "indices")
-        labels = check_answers(labels, len(indices), self.pool_.known_classes)
+        if not len(indices):
+            raise ValueError("teach() needs at least one row and its label; nothing was taught.")
+        labels = check_answers(labels, len(indices), self.pool_.known_classes, seen=self.pool_.labels)
         run = self._step_run()
         run.eval_set = eval_set
-        record_round(run, indices, labels, "teach", 0.0, 0.0)
-        self.estimator_ = run.model
+        with step_journal(getattr(self, "journal_", None), self.pool_.X, self.seed_) as book:
+            if book is not None:  # journaled as the round's query and answers: a resume does not ask them again
+                book.write_query(run.round, indices, "teach")
+                book.write_labels(run.round, indices, labels, oracle="teach", strategy="teach")
+            run.journal = book
+            record_round(run, indices, labels, "teach", 0.0, 0.0)
+        if run.model is not None:
+            self.estimator_ = run.model
         return self
 
+    @doc(RELABEL_DOC)
     def relabel(self, indices, labels):
-        """Replace the labels of rows already labeled (e.g. verified pseudo-labels) and retrain.
-
-        The rows keep their round in ``labeled_round_``; they stop counting as
-        pseudo-labels. Typical use: ``rows = np.flatnonzero(learner.pseudo_labeled_)``,
-        ask a person for them, ``learner.relabel(rows, answers)``.
-
-        Parameters
-        ----------
-        indices : array-like of int
-            Labeled pool rows.
-        labels : array-like
-            One new label per row.
-        """
         check_is_fitted(self, "labeled_round_", msg="relabel() needs a fitted learner.")
         indices = np.asarray(indices, dtype=np.intp)
         if indices.ndim != 1 or len(np.unique(indices)) != len(indices):
             raise ValueError("relabel() takes a 1-D array of distinct pool rows.")
         if ((indices < 0) | (indices >= self.pool_.n)).any() or (~self.pool_.labeled[indices]).any():
             raise ValueError("relabel() changes labels of labeled rows only; use teach() for new rows.")
-        labels = check_answers(labels, len(indices), self.pool_.known_classes)
+        labels = check_answers(labels, len(indices), self.pool_.known_classes, seen=self.pool_.labels)
         run = self._step_run()
         self.pool_.relabel(indices, labels)
         train(run, len(self.history_) - 1)
         self.estimator_ = run.model
         return self
-
-    def _check_same_pool(self, X_pool):
-        kept = self.pool_.X
-        expected = (self.pool_.n,) if kept is None else checks.pool_shape(kept)
-        shape = checks.pool_shape(X_pool)[: len(expected)]
-        if X_pool is not kept and shape != expected:
-            raise ValueError(
-                f"this learner runs on a pool of shape {expected}; got {shape}. "
-                "Pass the same pool, or clone the learner for a new one."
-            )
 
     # ---------------------------------------------------------- prediction
     def __sklearn_is_fitted__(self):

@@ -43,6 +43,9 @@ class Run:
     score: object = None  # score(model, X_val, y_val) -> float or {name: float}
     warm_start: bool = False
     class_weight: object = None
+    min_classes: int = 1  # train only once the labels hold this many classes (while more can be labeled)
+    budget: int = None
+    waiting: int = 0  # rounds recorded untrained because the labels held too few classes
     notify: object = None  # notify(hook, **kwargs) -> True to stop
     model: object = None
     history: list = field(default_factory=list)
@@ -75,7 +78,7 @@ def run_rounds(run, given, initial_n, query_n, n_rounds, budget):
         record = play_round(run, initial_n)
     if record is not None:
         run.emit("on_round_end", record=record)
-    while not run.ended and (n_rounds is None or run.round <= n_rounds):
+    while not run.ended and (n_rounds is None or run.round - run.waiting <= n_rounds):
         n = next_size(run.pool, query_n, budget)
         if n == 0:
             break
@@ -86,6 +89,8 @@ def run_rounds(run, given, initial_n, query_n, n_rounds, budget):
     if run.untrained is not None:  # the last labeled round was replayed untrained
         train(run, run.untrained)
         run.untrained = None
+    if run.model is None and len(run.pool.indices) and not run.stopped:
+        train(run, run.round - 1)  # still too few classes and nothing left to label: the error says what to do
 
 
 def next_size(pool, query_n, budget):
@@ -119,7 +124,7 @@ def play_round(run, n):
     got = np.asarray([r for r in rows if int(r) in answers], dtype=np.intp)
     if not len(got):  # every row was skipped, or the person stopped before answering any
         return None if run.stopped else empty_round(run, name)
-    labels = check_answers([answers[int(r)] for r in got], len(got), run.pool.known_classes)
+    labels = check_answers([answers[int(r)] for r in got], len(got), run.pool.known_classes, seen=run.pool.labels)
     record = record_round(run, got, labels, name, t1 - t0, t2 - t1, complete=not run.stopped)
     if run.pool.pseudo[got].any():
         record["pseudo"] = True
@@ -132,7 +137,8 @@ def select(run, n):
         train(run, run.untrained)
         run.untrained = None
     pool, round_ = run.pool, run.round
-    strategy = clone(run.initial if not pool.labeled.any() else run.strategy)
+    first = not pool.labeled.any() or (run.model is None and _too_few_classes(run))
+    strategy = clone(run.initial if first else run.strategy)
     seed_params(strategy, derive_seed(run.seed, round_, "query"))
     X, labeled, y, keep = pool.offered()
     model = None
@@ -157,7 +163,7 @@ def select(run, n):
 
 def take_pseudo_labels(run, rows, pseudo, round_, name):
     """A strategy's pseudo-labels for ``rows``, journaled as such and flagged in the pool."""
-    labels = check_answers([pseudo[int(r)] for r in rows], len(rows), run.pool.known_classes)
+    labels = check_answers([pseudo[int(r)] for r in rows], len(rows), run.pool.known_classes, seen=run.pool.labels)
     if run.journal is not None:
         run.journal.write_labels(round_, rows, labels, oracle="pseudo", strategy=name)
     run.pool.pseudo[rows] = True
@@ -188,8 +194,9 @@ def ask(run, rows, round_, name):
                 run.pool.skipped[skipped] = True
             given = [(p, a) for p, a in zip(positions, response) if a is not SKIP]
             if len(response) != len(positions) or given:
+                seen = run.pool.labels if len(run.pool.labels) or not answers else np.asarray(list(answers.values()))
                 labels = check_answers(
-                    [a for _, a in given], len(positions) - len(skipped), run.pool.known_classes, batch=not answers
+                    [a for _, a in given], len(positions) - len(skipped), run.pool.known_classes, not answers, seen
                 )
                 got = rows[[p for p, _ in given]]
                 if run.journal is not None:
@@ -258,6 +265,10 @@ def record_round(run, rows, labels, name, query_s, label_s, complete=True):
         run.untrained = round_
         return record
     run.untrained = None
+    if _too_few_classes(run) and next_size(run.pool, 1, run.budget) > 0:
+        record["too_few_classes"] = True  # labeling goes on with the initial strategy; no model yet
+        run.waiting += 1
+        return record
     t0 = time.perf_counter()
     train(run, round_)
     record["train_seconds"] = time.perf_counter() - t0
@@ -281,6 +292,7 @@ def train(run, round_):
     seed = derive_seed(run.seed, round_, "train")
     X, labels = pool.training_set()
     go_on = run.warm_start and run.model is not None and round_ > 0
+    go_on = go_on and (adapter.is_net or _knows_every_class(run.model, labels))
     model = run.model if go_on else adapter.new(len(pool.classes), seed, warm_start=run.warm_start)
     adapter.set_class_weight(model, run.class_weight, pool.classes, labels)
     try:
@@ -298,3 +310,18 @@ def train(run, round_):
             f"are kept in learner.labeled_indices_ / learner.labels_ and can be passed back to fit().{hint}"
         )
         raise
+
+
+def _knows_every_class(model, labels):
+    """Whether a scikit-learn model can continue training on ``labels`` (a new class needs a fresh model).
+
+    A skorch net knows the whole label space from the start; a scikit-learn
+    estimator with ``warm_start`` cannot grow its ``classes_``, so a round that
+    brings a new class trains a fresh clone.
+    """
+    known = getattr(model, "classes_", None)
+    return known is None or bool(np.isin(np.unique(labels), known).all())
+
+
+def _too_few_classes(run):
+    return len(np.unique(run.pool.labels)) < run.min_classes

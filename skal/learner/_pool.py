@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..journal import pool_fingerprint
 from ..utils._compat import n_rows, take_rows
 
 __all__ = ["LabelPool"]
@@ -40,14 +41,22 @@ class LabelPool:
         self.skipped = np.zeros(n, dtype=bool)
         self.pseudo = np.zeros(n, dtype=bool)
         self.keep_on_pickle = False
+        self._fingerprint = None
 
     def __getstate__(self):
         # A pickled learner carries its labels, not the user's data: the rows are
-        # kept only when the step API (teach after query) needs them.
+        # kept only when the step API (teach after query) needs them; their
+        # fingerprint goes along, so a later query can tell the same pool.
         state = self.__dict__.copy()
-        if not self.keep_on_pickle:
-            state["X"] = None
+        if not self.keep_on_pickle and self.X is not None:
+            state["_fingerprint"], state["X"] = self.fingerprint(), None
         return state
+
+    def fingerprint(self):
+        """SHA-256 of the pool's rows (see :func:`skal.journal.pool_fingerprint`), computed once."""
+        if self._fingerprint is None:
+            self._fingerprint = pool_fingerprint(self.X)
+        return self._fingerprint
 
     @property
     def labeled(self):

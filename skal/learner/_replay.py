@@ -1,5 +1,6 @@
 """Opening a fit's label journal, and the number of rounds a run plans."""
 
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -8,7 +9,7 @@ from ..exceptions import JournalError
 from ..journal import LabelJournal
 from ..utils._random import root_seed
 
-__all__ = ["open_journal", "planned_rounds", "note_where_answers_are"]
+__all__ = ["open_journal", "planned_rounds", "note_where_answers_are", "step_journal"]
 
 
 def open_journal(path, X, random_state):
@@ -55,3 +56,16 @@ def note_where_answers_are(exc, run):
             "learner.unsaved_labels_ (rows, labels); pass them back with fit(..., labeled_indices=rows, "
             "labels=labels), or use fit(..., journal='labels.db') so every answer is kept on disk."
         )
+
+
+@contextmanager
+def step_journal(path, X, seed):
+    """The journal of a learner fitted with one, open for one step-API call (None without one)."""
+    if path is None:
+        yield None
+        return
+    book = LabelJournal.open(path, X, seed=seed)
+    try:
+        yield book
+    finally:
+        book.close()

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.utils import column_or_1d
 
 from ..utils._random import as_generator
+from ..utils._validation import is_missing
 from ._base import Oracle, row_at
 
 __all__ = ["SimulatedOracle", "NoisyOracle", "CallableOracle", "as_oracle"]
@@ -44,8 +45,9 @@ class SimulatedOracle(Oracle):
 
     @property
     def classes(self):
-        if self._classes is None:
-            self._classes = np.unique(np.asarray(self.y))
+        if self._classes is None:  # rows never queried may hold no label (NaN, None): not a class
+            values = np.asarray(self.y)
+            self._classes = np.unique(values[~is_missing(values)])
         return self._classes
 
     def _stream(self, indices, X_rows):
@@ -172,14 +174,30 @@ def as_oracle(oracle, n_pool):
             "or an skal.oracles.Oracle."
         )
     else:
-        if not (hasattr(oracle, "__len__") and hasattr(oracle, "__getitem__")):
-            oracle = np.asarray(oracle)
-        if isinstance(oracle, np.ndarray) and oracle.ndim == 2 and oracle.shape[1] == 1:
-            oracle = column_or_1d(oracle, warn=True)
-        found = SimulatedOracle(oracle)
+        found = SimulatedOracle(_label_array(oracle))
     if isinstance(found, SimulatedOracle) and len(found) != n_pool:
         raise ValueError(
             f"the label array has {len(found)} entries but the pool has {n_pool} rows; "
             "a simulated oracle needs one label per pool row."
         )
     return found
+
+
+def _label_array(y):
+    """Labels, one per pool row: a one-column array or DataFrame is flattened with a warning, as scikit-learn does."""
+    if isinstance(y, (dict, str, bytes)):
+        raise TypeError(
+            f"y must be the oracle: an array of labels (one per pool row), a callable fn(indices, X_rows) -> labels "
+            f"or an skal.oracles.Oracle; got a {type(y).__name__}."
+        )
+    if not (hasattr(y, "__len__") and hasattr(y, "__getitem__")):
+        y = np.asarray(y)
+    shape = getattr(y, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 1:
+        return column_or_1d(y, warn=True)
+    if shape is not None and len(shape) != 1:
+        raise ValueError(
+            f"y must hold one label per pool row (1-D); got shape {tuple(shape)}. Multi-output labels are not "
+            "supported: pass one column, e.g. y[:, 0] or df['label']."
+        )
+    return y

@@ -72,6 +72,30 @@ class ModelAdapter:
         """Whether NaN may reach the model (its tags say ``allow_nan``; a net never)."""
         return not self.is_net and accepts_nan(self.estimator)
 
+    def input_dtype(self, model=None):
+        """The numpy dtype a net's module computes in (its first parameter's), None for a scikit-learn model."""
+        if not self.is_net:
+            return None
+        if model is None or not getattr(model, "initialized_", False):
+            model = clone(self.estimator).initialize()
+        parameter = next(model.module_.parameters(), None)
+        if parameter is None:
+            return None
+        import torch
+
+        return torch.empty(0, dtype=parameter.dtype).numpy().dtype
+
+    def as_input(self, X, model=None):
+        """``X`` as a net takes it: a numeric array cast to the module's dtype (float64, uint8... → float32).
+
+        Integers are cast, not scaled: scale images to [0, 1] yourself if the
+        net expects it. Other pools and scikit-learn models get ``X`` as is.
+        """
+        if not self.is_net or not isinstance(X, np.ndarray) or X.dtype.kind not in "fiub":
+            return X
+        dtype = self.input_dtype(model)
+        return X if dtype is None or X.dtype == dtype else X.astype(dtype)
+
     def new(self, n_classes=None, seed=None, warm_start=False):
         """A fresh clone: a net told its ``n_classes`` codes; ``random_state`` parameters seeded from ``seed``."""
         model = clone(self.estimator)
@@ -119,7 +143,7 @@ class ModelAdapter:
 
     def predict_proba(self, model, X, classes):
         """Probabilities with one column per entry of ``classes`` (zeros for classes the model never saw)."""
-        proba = np.asarray(model.predict_proba(X))
+        proba = np.asarray(model.predict_proba(self.as_input(X, model)))
         if self.is_net:
             return proba
         columns = np.searchsorted(classes, model.classes_)
@@ -132,5 +156,5 @@ class ModelAdapter:
     def predict(self, model, X, classes):
         """Labels from ``classes``."""
         if self.is_net:
-            return classes[np.asarray(model.predict_proba(X)).argmax(axis=1)]
+            return classes[np.asarray(model.predict_proba(self.as_input(X, model))).argmax(axis=1)]
         return model.predict(X)

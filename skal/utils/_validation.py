@@ -6,7 +6,15 @@ import numpy as np
 
 from ..exceptions import NotEnoughCandidatesError, OracleError, ProbabilityError
 
-__all__ = ["resolve_size", "check_labeled_mask", "check_n_query", "check_answers", "check_proba"]
+__all__ = [
+    "resolve_size",
+    "check_labeled_mask",
+    "check_n_query",
+    "check_answers",
+    "check_proba",
+    "is_missing",
+    "label_kind",
+]
 
 
 def resolve_size(size, n_pool, name):
@@ -61,7 +69,14 @@ def check_n_query(n, n_available):
     return int(n)
 
 
-def _is_missing(values):
+def is_missing(values):
+    """True where a label is missing: None, NaN or inf.
+
+    Examples
+    --------
+    >>> is_missing(np.array([1.0, np.nan])).tolist(), is_missing(np.array(["a", None], dtype=object)).tolist()
+    ([False, True], [False, True])
+    """
     if values.dtype.kind in "fc":
         return ~np.isfinite(values)
     if values.dtype.kind == "O":
@@ -69,12 +84,15 @@ def _is_missing(values):
     return np.zeros(values.shape, dtype=bool)
 
 
-def check_answers(labels, n_expected, classes=None, batch=True):
+def check_answers(labels, n_expected, classes=None, batch=True, seen=None):
     """Validate an oracle's answer for a batch of ``n_expected`` rows.
 
     Returns the labels as a 1-D array. Raises :class:`~skal.exceptions.OracleError`
     for a wrong length, a missing label (None/NaN/inf) or a label outside ``classes``.
     ``batch=False`` checks one streamed answer (earlier answers of its batch were kept).
+    Labels must be of the type of ``classes`` (or, when the label space is not
+    known in advance, of the labels ``seen`` so far): ints, floats, booleans
+    and texts are never cast into one another.
     """
     kept = "Nothing from this batch was stored." if batch else "The answers before this one were kept."
     labels = np.asarray(labels)
@@ -83,12 +101,19 @@ def check_answers(labels, n_expected, classes=None, batch=True):
             f"the oracle returned {labels.shape} labels for a batch of {n_expected} rows; "
             "it must return one label per queried row, in the order of the indices it was given."
         )
-    missing = _is_missing(labels)
+    missing = is_missing(labels)
     if missing.any():
         where = np.flatnonzero(missing)[:5].tolist()
         raise OracleError(
             f"the oracle returned missing labels (None/NaN/inf) at batch positions {where}; "
             f"every queried row needs a label. {kept}"
+        )
+    like = classes if classes is not None else seen
+    if like is not None and len(like) and label_kind(labels) != label_kind(like):
+        raise OracleError(
+            f"the oracle returned {label_kind(labels)} as labels ({labels[:3].tolist()}) but the label space "
+            f"holds {label_kind(like)} ({np.asarray(like)[:3].tolist()}); answer with labels of that type (a label "
+            f"is never cast), or pass the label space as ActiveLearner(classes=...). {kept}"
         )
     if classes is not None:
         unknown = ~np.isin(labels, classes)
@@ -101,6 +126,28 @@ def check_answers(labels, n_expected, classes=None, batch=True):
             )
         labels = labels.astype(np.asarray(classes).dtype, copy=False)
     return labels
+
+
+_KINDS = {"b": "booleans", "i": "integers", "u": "integers", "f": "floats", "c": "complex numbers"}
+
+
+def label_kind(values):
+    """The type of a set of labels: "integers", "floats", "booleans", "texts", "bytes" or "objects".
+
+    Examples
+    --------
+    >>> label_kind(np.array([1, 2])), label_kind(["a", "b"]), label_kind(np.array([1, "a"], dtype=object))
+    ('integers', 'texts', 'objects')
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in _KINDS:
+        return _KINDS[values.dtype.kind]
+    if values.dtype.kind == "U":
+        return "texts"
+    if values.dtype.kind == "S":
+        return "bytes"
+    kinds = {label_kind(np.asarray([v])) if not isinstance(v, str) else "texts" for v in values.tolist()}
+    return kinds.pop() if len(kinds) == 1 else "objects"
 
 
 def check_proba(proba, *, estimator=None, atol=1e-3):
