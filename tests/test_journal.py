@@ -318,3 +318,290 @@ def test_sigkill_then_resume_loses_nothing(tmp_path, reference, where, at):
     assert not set(kept) & set(second.asked)
     assert len(kept) + len(second.asked) == 50
     np.testing.assert_array_equal(resumed.labeled_indices_, reference.labeled_indices_)
+
+
+# ------------------------------------------------------------------ one writer at a time
+HOLDER = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from skal.journal import LabelJournal
+
+    X = np.random.default_rng(0).normal(size=(200, 4))
+    journal = LabelJournal.open(sys.argv[1], X, seed=0)
+    journal.write_labels(0, [3, 5], [1, 0], oracle="person")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    """
+)
+
+
+def test_a_second_open_in_this_process_is_refused(tmp_path):
+    path = tmp_path / "labels.db"
+    first = LabelJournal.open(path, X, seed=0)
+    with pytest.raises(JournalError, match="already open in this process.*Close it first"):
+        LabelJournal.open(path, X)
+    with pytest.raises(JournalError, match="already open in this process"):
+        learner().fit(X, Y, journal=path)
+    first.close()
+    first.close()  # idempotent
+    with pytest.raises(JournalError, match="closed"):
+        first.labels()
+    LabelJournal.open(path, X).labels()  # a journal nobody closed frees its lock when it is garbage-collected
+    LabelJournal.open(path, X).close()
+    assert (tmp_path / "labels.db.lock").read_text() == ""  # the holder's note is cleared on close
+
+
+def test_another_process_holds_the_journal_until_it_dies_even_by_sigkill(tmp_path):
+    from skal.journal import check_journal
+
+    path = tmp_path / "labels.db"
+    script = tmp_path / "hold.py"
+    script.write_text(HOLDER)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    proc = subprocess.Popen([sys.executable, str(script), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc.env = env
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        with pytest.raises(JournalError, match=rf"in use by another process \(pid {proc.pid} on host") as info:
+            LabelJournal.open(path, X)
+        assert "Wait for it to finish, or if that process is gone" in str(info.value)
+        fitted = learner().fit(X, Y)
+        state = fitted.labeled_indices_.copy()
+        with pytest.raises(JournalError, match=f"pid {proc.pid}"):
+            fitted.fit(X, Y, journal=path)
+        np.testing.assert_array_equal(fitted.labeled_indices_, state)  # refused before any state changed
+        summary = check_journal(path)  # takes no lock: reads what is committed while the other process writes
+        assert "Labeled: 2 rows" in summary and f"a fit is writing it now (pid {proc.pid}" in summary
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -9
+    wal = tmp_path / "labels.db-wal"
+    assert wal.stat().st_size > 0  # after kill -9 the answers may live only in the -wal file
+    summary = check_journal(path)
+    assert "Labeled: 2 rows" in summary and "ended without closing it" in summary and "-wal holds answers" in summary
+    journal = LabelJournal.open(path, X)  # the dead process's lock is gone with it
+    assert journal.labels() == {3: (0, 1), 5: (0, 0)}
+    journal.close()
+    assert not wal.exists() or wal.stat().st_size == 0  # close() checkpoints the WAL into labels.db
+
+
+def test_in_memory_and_uri_journals_are_refused(tmp_path):
+    for path in (":memory:", "", " ", "file::memory:", "file:labels?mode=memory&cache=shared", b":memory:"):
+        with pytest.raises(JournalError, match="is not a file.*Give a file path"):
+            LabelJournal.open(path, X)
+    with pytest.raises(JournalError, match="in-memory"):
+        learner().fit(X, Y, journal=":memory:")
+    with pytest.raises(JournalError, match="must be a file path"):
+        LabelJournal.open(3, X)
+
+
+def test_close_checkpoints_the_wal_so_the_db_file_alone_holds_every_answer(tmp_path):
+    path = tmp_path / "labels.db"
+    learner(n_rounds=1).fit(X, Y, journal=path)
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(path.read_bytes())  # the main file only, as a careless backup would take it
+    journal = LabelJournal.open(copy, X)
+    assert len(journal.labels()) == 20 and sorted(journal.rounds()) == [0, 1]
+    journal.close()
+
+
+# ------------------------------------------------------------------ tamper evidence
+def _journal_with_rounds(tmp_path, name="labels.db"):
+    path = tmp_path / name
+    learner(n_rounds=2).fit(X, Y, journal=path)
+    return path
+
+
+def _edit(path, *statements):
+    with sqlite3.connect(path) as db:
+        for statement in statements:
+            db.execute(statement)
+    sqlite3.connect(path).close()
+
+
+def test_an_edited_label_names_the_first_bad_row(tmp_path):
+    from skal.journal import check_journal, export_journal
+
+    path = _journal_with_rounds(tmp_path)
+    row = _answered(path)[6]
+    _edit(path, "UPDATE labels SET label = CASE label WHEN '1' THEN '0' ELSE '1' END WHERE seq = 7")
+    pattern = rf"changed or damaged at label seq 7 \(pool row {row}\).*Restore the journal from a copy"
+    with pytest.raises(JournalError, match=pattern):
+        LabelJournal.open(path, X)
+    with pytest.raises(JournalError, match=pattern):
+        learner().fit(X, Y, journal=path)
+    with pytest.raises(JournalError, match=pattern):
+        check_journal(path)
+    with pytest.raises(JournalError, match=pattern):
+        export_journal(path, tmp_path / "out.csv")
+    assert export_journal(path, tmp_path / "out.csv", verify=False) == 30  # the rows as they are now
+
+
+@pytest.mark.parametrize(
+    "statement, message",
+    [
+        ("DELETE FROM labels WHERE seq = (SELECT max(seq) FROM labels)", "rows end at seq 29"),
+        ("DELETE FROM labels WHERE seq = 12", "seq 13"),
+        ("UPDATE labels SET round = 1 WHERE seq = 2", "seq 2"),
+        ("UPDATE labels SET time = time + 1 WHERE seq = 30", "seq 30"),
+        ("UPDATE meta SET value = '5' WHERE key = 'seed'", "meta table does not match"),
+        ("UPDATE meta SET value = '1' WHERE key = 'version'", "version 1, but"),
+        ("UPDATE queries SET rows = '[1, 2]' WHERE round = 1", "query of round 1 does not match"),
+        ("UPDATE rounds SET record = '{}' WHERE round = 0", "record of round 0 does not match"),
+        ("INSERT INTO skipped (row, round) VALUES (5, 1)", "skipped row 5 does not match"),
+    ],
+)
+def test_hand_edits_are_caught_when_the_journal_is_opened(tmp_path, statement, message):
+    path = _journal_with_rounds(tmp_path)
+    _edit(path, statement)
+    with pytest.raises(JournalError, match=message):
+        LabelJournal.open(path, X)
+    LabelJournal.open(tmp_path / "fresh.db", X).close()  # the failed open freed the lock: nothing stays held
+    with pytest.raises(JournalError, match=message):
+        LabelJournal.open(path, X)
+
+
+def _version_1_journal(path, rows, seed=0):
+    """A journal as skal wrote it before the hash chain (format version 1)."""
+    from skal.journal import pool_fingerprint
+
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE queries (round INTEGER PRIMARY KEY, rows TEXT NOT NULL, strategy TEXT, time REAL);
+            CREATE TABLE labels (
+                seq INTEGER PRIMARY KEY, row INTEGER NOT NULL UNIQUE, round INTEGER NOT NULL, label TEXT NOT NULL,
+                oracle TEXT, strategy TEXT, seed INTEGER, time REAL NOT NULL);
+            CREATE TABLE skipped (row INTEGER PRIMARY KEY, round INTEGER NOT NULL, oracle TEXT, time REAL);
+            CREATE TABLE rounds (round INTEGER PRIMARY KEY, record TEXT NOT NULL);
+            """
+        )
+        meta = dict(format="skal-journal", version="1", n_pool="200", pool_sha256=pool_fingerprint(X), seed=str(seed))
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [*meta.items(), ("created", "2024-01-01T00:00:00")])
+        db.execute("INSERT INTO queries VALUES (0, ?, 'Random()', 0.0)", (str(list(map(int, rows))),))
+        db.executemany(
+            "INSERT INTO labels (row, round, label, oracle, time) VALUES (?, 0, ?, 'SimulatedOracle', 1.0)",
+            [(int(r), str(int(Y[r]))) for r in rows],
+        )
+    sqlite3.connect(path).close()
+
+
+def test_a_version_1_journal_is_upgraded_when_a_fit_opens_it(tmp_path, reference):
+    from skal.journal import check_journal
+
+    path = tmp_path / "labels.db"
+    _version_1_journal(path, reference.labeled_indices_[:10])
+    assert "format version 1" in check_journal(path)  # read without changing it
+    labels = RecordingLabels(Y)
+    resumed = learner().fit(X, labels, journal=path)
+    assert len(labels.read) == 40  # round 0 came from the version-1 journal
+    np.testing.assert_array_equal(resumed.labeled_indices_, reference.labeled_indices_)
+    summary = check_journal(path)
+    assert "format version 2, intact (hash chain of 50 label rows verified)" in summary
+    _edit(path, "UPDATE labels SET oracle = 'me' WHERE seq = 3")
+    with pytest.raises(JournalError, match="seq 3"):
+        check_journal(path)
+
+
+def test_check_and_export(tmp_path):
+    import csv
+
+    from skal.journal import check_journal, export_journal
+
+    path = tmp_path / "labels.db"
+    learner(n_rounds=2).fit(X, Y, journal=path)
+    summary = check_journal(path)
+    assert "Pool: 200 rows" in summary and "Seed: 0" in summary and "Labeled: 30 rows (0 pseudo-labels), 0 skipped"
+    assert "Rounds: 3 queried, 3 finished" in summary and "no fit has it open" in summary
+    out = tmp_path / "labels.csv"
+    assert export_journal(path, out) == 30
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["seq", "row", "round", "label", "oracle", "strategy", "seed", "time"]
+    assert [int(r["row"]) for r in rows] == _answered(path)
+    assert all(int(r["label"]) == Y[int(r["row"])] for r in rows) and rows[0]["time"].endswith("+00:00")
+    for bad in (path, tmp_path / "labels.db-wal", tmp_path / "labels.db.lock"):
+        with pytest.raises(JournalError, match="one of its files"):
+            export_journal(path, bad)
+    with pytest.raises(JournalError, match="no such file"):
+        check_journal(tmp_path / "missing.db")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(JournalError, match="not an SQLite file"):
+        check_journal(tmp_path / "notes.txt")
+
+
+# ------------------------------------------------------------------ random damage
+def _reads(path):
+    """Open the journal and read it every way the learner and the CLI do."""
+    from skal.journal import check_journal, export_journal
+
+    outcomes = []
+    for action in (
+        lambda: check_journal(path),
+        lambda: export_journal(path, str(path) + ".csv"),
+        lambda: export_journal(path, str(path) + ".csv", verify=False),
+    ):
+        try:
+            action()
+            outcomes.append("ok")
+        except JournalError:
+            outcomes.append("error")
+    try:
+        journal = LabelJournal.open(path, X)
+    except JournalError:
+        return outcomes + ["refused"]
+    try:
+        for read in (journal.labels, journal.queries, journal.rounds, journal.skipped, journal.replay_plan):
+            read()
+        outcomes.append("ok")
+    except JournalError:
+        assert journal.closed  # a read that fails closes the journal: its lock is free
+        outcomes.append("error")
+    finally:
+        journal.close()
+    return outcomes
+
+
+def test_random_bytes_give_a_journal_error_naming_the_fix_never_a_raw_error(tmp_path):
+    pristine = _journal_with_rounds(tmp_path, "pristine.db").read_bytes()
+    rng = np.random.default_rng(2024)
+    seen = set()
+    for trial in range(30):
+        path = tmp_path / f"damaged{trial}.db"
+        data = bytearray(pristine)
+        for _ in range(rng.integers(1, 4)):
+            start = int(rng.integers(0, len(data)))
+            length = int(rng.integers(1, 33))
+            data[start : start + length] = (
+                rng.integers(0, 256, size=len(data[start : start + length])).astype(np.uint8).tobytes()
+            )
+        if trial % 10 == 0:  # the file header and the first page, where damage hurts most
+            data[int(rng.integers(0, 100))] ^= 0xFF
+        path.write_bytes(bytes(data))
+        seen.update(_reads(path))  # anything but a JournalError fails the test
+    assert {"refused", "error"} & seen  # the damage was noticed at least sometimes
+    with pytest.raises(JournalError, match="restore it from a copy including its -wal file"):
+        (tmp_path / "header.db").write_bytes(b"SQLite format 3\x00" + bytes(len(pristine) - 16))
+        LabelJournal.open(tmp_path / "header.db", X)
+
+
+def test_damage_after_open_fails_reads_with_a_journal_error(tmp_path):
+    path = _journal_with_rounds(tmp_path)
+    size = path.stat().st_size
+    rng = np.random.default_rng(7)
+    for trial in range(5):
+        journal = LabelJournal.open(path, X)
+        with open(path, "r+b") as f:
+            for _ in range(20):
+                f.seek(int(rng.integers(100, size)))
+                f.write(rng.integers(0, 256, size=16).astype(np.uint8).tobytes())
+        try:
+            journal.replay_plan()
+            journal.labels()
+        except JournalError as exc:
+            assert "journal" in str(exc) and journal.closed
+        journal.close()
+        path = _journal_with_rounds(tmp_path, f"again{trial}.db")

@@ -121,6 +121,8 @@ def text_or_none(value):
 
 # ------------------------------------------------------------------ errors
 def damaged(path, detail):
+    detail = "".join(c if c.isprintable() else "?" for c in " ".join(str(detail).split()))
+    detail = detail if len(detail) <= 200 else detail[:199] + "…"
     return JournalError(f"the label journal {str(path)!r} is damaged ({detail}); {FIX_DAMAGED}.")
 
 
@@ -208,6 +210,8 @@ def read_meta(db, path):
                 f"({VERSION}); upgrade skal to resume it."
             )
         raise damaged(path, f"meta version is {version!r}")
+    if version == "1" and {"check", "labels_head"} & set(meta):
+        raise damaged(path, "meta says version 1, but the journal has version 2's hashes")
     if version != "1" and meta.get("check") != meta_check(meta):
         raise damaged(path, "the meta table does not match its digest")
     if not meta["n_pool"].isdigit() or len(meta["pool_sha256"]) != 64:

@@ -28,12 +28,17 @@ def _open_readonly(path):
             f"{path!r} is not an SQLite file, so not a skal label journal. If it was one, it is damaged: {FIX_DAMAGED}."
         )
     uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro"
-    try:
-        db = sqlite3.connect(uri, uri=True, timeout=10.0)
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:  # e.g. a -wal without its -shm in a read-only folder: read it read-write
-        db = sqlite3.connect(path, timeout=10.0)
-        db.execute("PRAGMA query_only=1")
+    db = None
+    with reading(path, on_error=lambda: db is not None and db.close()):
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=10.0)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:  # e.g. a -wal without its -shm in a read-only folder: read it read-write
+            if db is not None:
+                db.close()
+            db = sqlite3.connect(path, timeout=10.0)
+            db.execute("PRAGMA query_only=1")
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return path, db
 
 
