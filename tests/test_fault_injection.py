@@ -27,6 +27,8 @@ from skal import ActiveLearner
 from skal.exceptions import JournalError
 from skal.strategies import Entropy, Random
 
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the runner forks one child per attempt (POSIX)")
+
 X = np.random.default_rng(0).normal(size=(200, 4))
 Y = (X[:, 0] + X[:, 1] > 0).astype(int)
 N_ROUNDS, QUERY, TOTAL = 5, 10, 60  # 10 initial rows and 5 rounds of 10

@@ -352,6 +352,7 @@ def test_a_second_open_in_this_process_is_refused(tmp_path):
     assert (tmp_path / "labels.db.lock").read_text() == ""  # the holder's note is cleared on close
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_another_process_holds_the_journal_until_it_dies_even_by_sigkill(tmp_path):
     from skal.journal import check_journal
 
@@ -359,8 +360,9 @@ def test_another_process_holds_the_journal_until_it_dies_even_by_sigkill(tmp_pat
     script = tmp_path / "hold.py"
     script.write_text(HOLDER)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    proc = subprocess.Popen([sys.executable, str(script), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    proc.env = env
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(path)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
     try:
         assert proc.stdout.readline().strip() == b"ready"
         with pytest.raises(JournalError, match=rf"in use by another process \(pid {proc.pid} on host") as info:
