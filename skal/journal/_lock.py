@@ -155,9 +155,10 @@ class WriterLock:
             pass
         os.close(fd)  # closing frees the lock anyway
 
-    def __del__(self):
+    def __del__(self):  # a journal dropped without close(): clear the note, and closing the descriptor unlocks
         if getattr(self, "_fd", None) is not None:
             try:
+                os.ftruncate(self._fd, 0)
                 os.close(self._fd)
             except OSError:
                 pass
