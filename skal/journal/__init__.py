@@ -15,7 +15,8 @@ Files
     SQLite's write-ahead log and its index, present while a fit runs and after
     a crash (``kill -9``, power cut). Recent answers may live only in the
     ``-wal`` file until the next open folds them in: copy or move it together
-    with ``labels.db``, never delete it on its own.
+    with ``labels.db``, never delete it on its own. (:func:`check_journal`
+    and :func:`export_journal` read-only may leave an empty pair behind.)
 ``labels.db.lock``
     The writer lock (``flock``), naming the pid and host of the fit that holds
     it. One fit writes a journal at a time; a second gets a

@@ -83,6 +83,10 @@ def check_journal(path):
     It takes no lock and writes nothing: it opens the file read-only and reads
     one consistent snapshot, so it may run while a fit writes the journal
     (it then reports what was committed so far, and that a fit is running).
+    A read-only SQLite connection cannot remove the ``-wal`` and ``-shm``
+    files it opens, so an empty ``labels.db-wal`` and a ``labels.db-shm`` may
+    stay next to the journal; they are harmless, and the next fit's close
+    removes them.
 
     Parameters
     ----------
