@@ -125,7 +125,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError("eval_set must be a tuple (X_val, y_val).")
         scorer = self._scorer()  # a bad scoring fails here
         book, seed = open_journal(journal, X, self.random_state)  # a journal of another pool or seed fails here
-        plan = book.replay_plan() if book is not None else ReplayPlan()
+        try:
+            plan = book.replay_plan() if book is not None else ReplayPlan()
+        except BaseException:  # a damaged journal (JournalError) or Ctrl-C: release its lock
+            if book is not None:
+                book.close()
+            raise
         run = self._new_run(LabelPool(X, classes), adapter, strategy, initial, seed, scorer)
         run.oracle, run.journal, run.plan, run.eval_set, run.budget = oracle, book, plan, eval_set, sizes[3]
         return run, given, sizes

@@ -14,7 +14,8 @@ from sklearn.base import clone
 from ..exceptions import JournalError
 from ..journal import ReplayPlan
 from ..oracles import SKIP, STOP
-from ..utils._random import derive_seed, seed_params, torch_seed
+from ..utils._random import derive_seed, seed_params
+from ..utils._random import torch_seed_if_loaded as torch_seed
 from ..utils._validation import check_answers
 from ._checks import check_first_pool, check_rows
 

@@ -77,7 +77,8 @@ class ModelAdapter:
         if not self.is_net:
             return None
         if model is None or not getattr(model, "initialized_", False):
-            model = clone(self.estimator).initialize()
+            with torch_seed(0):  # a throwaway module, built without touching the user's torch stream
+                model = clone(self.estimator).initialize()
         parameter = next(model.module_.parameters(), None)
         if parameter is None:
             return None

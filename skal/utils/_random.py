@@ -4,13 +4,14 @@ Every source of randomness in skal flows from a ``random_state`` through these
 helpers, so the same seed gives the same queries on CPU.
 """
 
-from contextlib import contextmanager
+import sys
+from contextlib import contextmanager, nullcontext
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["as_generator", "root_seed", "derive_seed", "seed_params", "torch_seed"]
+__all__ = ["as_generator", "root_seed", "derive_seed", "seed_params", "torch_seed", "torch_seed_if_loaded"]
 
 _MAX_SEED = 2**32 - 1
 
@@ -103,3 +104,12 @@ def torch_seed(seed):
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         yield
+
+
+def torch_seed_if_loaded(seed):
+    """:func:`torch_seed` when torch is loaded, else nothing: a scikit-learn-only run never imports torch.
+
+    Code that is not loaded cannot draw from torch's generator; what imports
+    torch later (a SimCLR embedding, say) seeds its own generator.
+    """
+    return torch_seed(seed) if "torch" in sys.modules else nullcontext()
