@@ -12,7 +12,8 @@ from sklearn.linear_model import LogisticRegression
 
 from skal import ActiveLearner
 from skal.exceptions import JournalError
-from skal.journal import LabelJournal, _transaction
+from skal.journal import LabelJournal
+from skal.journal._journal import _transaction  # the transaction helper, tested directly
 from skal.oracles import SKIP, STOP, CallableOracle
 from skal.strategies import Entropy, Random
 

@@ -64,7 +64,7 @@ version-1 journal without changing it.
 """
 
 from ._format import pool_fingerprint
-from ._journal import LabelJournal, _transaction  # noqa: F401 (tests use it)
+from ._journal import LabelJournal
 from ._plan import ReplayPlan
 from ._tools import check_journal, export_journal
 

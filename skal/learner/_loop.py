@@ -300,12 +300,18 @@ def train(run, round_):
         run.model = adapter.train(model, X, labels, pool.classes, seed, partial=go_on)
     except Exception as exc:
         n_classes = len(np.unique(labels))
-        hint = (
-            " The labeled set holds a single class: raise initial_size or pick the first pool "
-            "with a strategy that spreads over the data."
-            if n_classes < 2
-            else ""
-        )
+        hint = ""
+        if n_classes < 2 and run.min_classes > 1:  # labeling went on for a second class until nothing was left
+            hint = (
+                " The labeled set holds a single class after every row the pool and budget allowed: raise the "
+                "budget, or check the labels (does the pool hold another class?)."
+            )
+        elif n_classes < 2:
+            hint = (
+                " The labeled set holds a single class: raise initial_size, leave min_classes at 2 (labeling "
+                "then goes on until a second class appears), or pick the first pool with a strategy that spreads "
+                "over the data."
+            )
         exc.add_note(
             f"skal: training failed in round {round_} on {len(labels)} labels ({n_classes} classes); the labels "
             f"are kept in learner.labeled_indices_ / learner.labels_ and can be passed back to fit().{hint}"
