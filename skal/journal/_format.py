@@ -37,9 +37,15 @@ FIX_DAMAGED = (
 def pool_fingerprint(X):
     """SHA-256 of the pool: its shape, types and values (hashed in blocks, no full copy).
 
-    Arrays hash their rows as C-ordered bytes with shape and dtype; a sparse
+    Arrays hash their rows as C-ordered bytes with shape and dtype (a
+    ``numpy.memmap`` is read block by block, never copied whole); a sparse
     matrix its format, shape and CSR arrays; a DataFrame its column names,
-    dtypes and each column's values; a list of texts or objects their text.
+    dtypes and each column's values; a list of texts or objects their text. A
+    torch ``Dataset`` is not read: an ``ImageFolder`` (anything with a
+    ``samples`` list) hashes its class, length, samples (paths and targets) and
+    transforms, any other dataset only its class and length. A pool object
+    (``take`` + ``__len__``, e.g. :class:`skal.pools.ParquetPool`) gives its own
+    ``fingerprint()``, else its type and length.
 
     Examples
     --------
@@ -48,6 +54,18 @@ def pool_fingerprint(X):
     >>> pool_fingerprint(X) == pool_fingerprint(X.copy()), pool_fingerprint(X) == pool_fingerprint(X[::-1])
     (True, False)
     """
+    from ..utils._compat import is_torch_dataset
+
+    if is_torch_dataset(X):  # never reads an item: see skal.pools._torch.dataset_fingerprint
+        from ..pools._torch import dataset_fingerprint
+
+        return dataset_fingerprint(X)
+    from ..pools._views import is_pool_object
+
+    if is_pool_object(X):  # its own fingerprint() (ParquetPool hashes its values), else only type and length
+        if callable(getattr(X, "fingerprint", None)):
+            return str(X.fingerprint())
+        return hashlib.sha256(f"pool|{type(X).__module__}.{type(X).__qualname__}|{len(X)}".encode()).hexdigest()
     if sp.issparse(X):
         csr = sp.csr_matrix(X)
         h = hashlib.sha256(f"sparse|{csr.shape}|{csr.dtype.str}".encode())
@@ -78,7 +96,7 @@ def _array_digest(X):
         if X.dtype.kind == "O":  # object memory holds addresses: hash the values' text instead
             h.update(repr(block.tolist()).encode())
         else:
-            h.update(np.ascontiguousarray(block).tobytes())
+            h.update(np.ascontiguousarray(block).reshape(-1).view(np.uint8))  # the bytes, without a copy
     return h.hexdigest()
 
 

@@ -9,7 +9,7 @@ from sklearn.utils import check_array
 from ..exceptions import OracleError
 from ..journal import pool_fingerprint
 from ..strategies import QueryStrategy, Random
-from ..utils._compat import HasMethods, Interval, StrOptions, n_rows
+from ..utils._compat import HasMethods, Interval, StrOptions, is_lazy_pool, n_rows
 from ..utils._validation import check_answers, resolve_size
 
 __all__ = [
@@ -52,7 +52,12 @@ PARAMETER_CONSTRAINTS = {
 
 
 def is_object_pool(X):
-    """True for a list or tuple of texts or other objects (not rows of numbers)."""
+    """True for a list or tuple of texts or other objects, a torch ``Dataset`` or a pool object (``take``).
+
+    Such a pool is not checked as an array: its rows are read only when taken.
+    """
+    if is_lazy_pool(X):
+        return True
     if not isinstance(X, (list, tuple)) or not len(X):
         return False
     first = X[0]
@@ -62,11 +67,15 @@ def is_object_pool(X):
 def check_pool(X, allow_nan):
     """The pool to keep: arrays, CSR/CSC matrices and DataFrames as given, a nested list as an array.
 
-    Other sparse formats become CSR (rows are taken by index).
+    Other sparse formats become CSR (rows are taken by index). A
+    ``numpy.memmap`` is kept as it is (checked in place, never copied); a torch
+    ``Dataset`` or a pool object (:class:`skal.pools.ParquetPool`) is not read.
 
     NaN/inf are refused unless the estimator accepts them (``allow_nan``).
     """
-    if is_object_pool(X):  # texts or objects: the estimator's own pipeline reads them
+    if is_object_pool(X):  # texts, objects, datasets, pool objects: read only when rows are taken
+        if is_lazy_pool(X) and not len(X):
+            raise ValueError("The pool X is empty: pass at least one row to label.")
         return X
     finite = "allow-nan" if allow_nan else True
     try:
@@ -85,7 +94,7 @@ def check_pool(X, allow_nan):
         raise ValueError(f"{text} {hint}") from exc
     if sp.issparse(X):  # rows are taken by index: COO, DIA and BSR cannot be, CSR can
         return X if X.format in ("csr", "csc") else X.tocsr()
-    return X if hasattr(X, "columns") else checked
+    return X if hasattr(X, "columns") or isinstance(X, np.memmap) else checked
 
 
 def _check_count(value, name, minimum):
@@ -250,7 +259,7 @@ def pool_size(X):
 
 
 def pool_shape(X):
-    """The shape of an array-like pool, ``(n_rows,)`` for a list of objects."""
+    """The shape of an array-like pool, ``(n_rows,)`` for a list of objects or a torch ``Dataset``."""
     return tuple(getattr(X, "shape", (n_rows(X),)))
 
 

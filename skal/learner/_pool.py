@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..journal import pool_fingerprint
-from ..utils._compat import n_rows, take_rows
+from ..utils._compat import is_lazy_pool, is_torch_dataset, n_rows, take_rows
 
 __all__ = ["LabelPool"]
 
@@ -117,4 +117,10 @@ class LabelPool:
         if not self.skipped.any():
             return self.X, labeled, y, None
         keep = np.flatnonzero(~self.skipped)
-        return self.rows(keep), labeled[keep], None if y is None else y[keep], keep
+        if isinstance(self.X, np.memmap) or (is_lazy_pool(self.X) and not is_torch_dataset(self.X)):
+            from ..pools import RowsView  # a memmap or pool object is not copied: its rows are taken on demand
+
+            rows = RowsView(self.X, keep)
+        else:
+            rows = self.rows(keep)  # a torch Dataset gives a Subset, itself lazy
+        return rows, labeled[keep], None if y is None else y[keep], keep

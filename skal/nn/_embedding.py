@@ -9,6 +9,22 @@ from ._outputs import first_output, to_tensor
 __all__ = ["embed", "last_linear_name"]
 
 
+def _batches(X, batch_size, net):
+    """``X`` in order, ``batch_size`` rows at a time: slices of an array, a Dataset's loader, a pool object's takes."""
+    from ..utils._compat import is_lazy_pool, is_torch_dataset, take_rows
+
+    if is_torch_dataset(X):
+        from ..pools._torch import iter_inputs
+
+        yield from iter_inputs(X, batch_size, num_workers=getattr(net, "iterator_valid__num_workers", 0))
+    elif is_lazy_pool(X):
+        for start in range(0, len(X), batch_size):
+            yield take_rows(X, np.arange(start, min(start + batch_size, len(X))))
+    else:
+        for start in range(0, len(X), batch_size):
+            yield X[start : start + batch_size]
+
+
 def last_linear_name(module):
     """Name of the last ``nn.Linear`` registered in ``module`` (its head, for the zoo's models)."""
     names = [name for name, m in module.named_modules() if isinstance(m, torch.nn.Linear)]
@@ -26,7 +42,11 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
     Parameters
     ----------
     net : skorch NeuralNet, initialized (fitted or random weights)
-    X : array of shape (n, ...)
+    X : array of shape (n, ...), torch ``Dataset`` or pool object
+        A ``Dataset`` (items ``x`` or ``(x, target)``) is streamed through a
+        ``DataLoader`` (``iterator_valid__num_workers`` of the net sets its
+        workers); a pool object (:class:`skal.pools.ParquetPool`) is read with
+        ``take``, batch by batch.
     layer : str, optional
         Default: the *input* of the net's last ``nn.Linear`` (the penultimate
         features). A name (as in ``module.named_modules()``) takes that layer's
@@ -62,8 +82,8 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
     nonlinearity = net._get_predict_nonlinearity()
     try:
         with eval_mode(module), torch.no_grad():
-            for start in range(0, len(X), batch_size):
-                out = first_output(module(to_tensor(X[start : start + batch_size], net.device)))
+            for batch in _batches(X, batch_size, net):
+                out = first_output(module(to_tensor(batch, net.device)))
                 features.append(torch.cat(captured).numpy())
                 captured.clear()
                 if return_proba:

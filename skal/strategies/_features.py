@@ -4,7 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from ..utils._compat import n_rows
+from ..utils._compat import is_lazy_pool, is_torch_dataset, n_rows, take_rows
 from ..utils._estimator import is_skorch
 from ..utils._random import as_generator
 from ._base import QueryStrategy
@@ -38,6 +38,8 @@ def input_features(X, who="this strategy", embedding="input"):
     ValueError: TypiClust(embedding='input') measures distances ... but the pool is a list ...
     """
     head = f"{who}(embedding={embedding!r}) measures distances between the pool's own rows of numbers, but the pool is "
+    if is_lazy_pool(X):  # a torch Dataset or a pool object: its rows are read in chunks, flattened
+        return _lazy_features(X)
     if sp.issparse(X):
         raise ValueError(
             f"{head}a scipy sparse matrix, which skal does not densify: pass embedding=TruncatedSVD(100) "
@@ -66,6 +68,26 @@ def input_features(X, who="this strategy", embedding="input"):
             "(e.g. a ColumnTransformer with a OneHotEncoder), or a callable X -> features."
         )
     return E
+
+
+def _lazy_features(X, chunk_rows=8192):
+    """Every row of a torch ``Dataset`` or a pool object, flattened, as float32 ``(n, d)``, read chunk by chunk."""
+    n = n_rows(X)
+    if is_torch_dataset(X):
+        from ..pools._torch import iter_inputs
+
+        chunks = (np.asarray(xb.numpy()) for xb in iter_inputs(X, chunk_rows))
+    else:
+        chunks = (np.asarray(take_rows(X, np.arange(s, min(s + chunk_rows, n)))) for s in range(0, n, chunk_rows))
+    E = None
+    start = 0
+    for chunk in chunks:
+        chunk = chunk.reshape(len(chunk), -1)
+        if E is None:
+            E = np.empty((n, chunk.shape[1]), dtype=np.float32)
+        E[start : start + len(chunk)] = chunk
+        start += len(chunk)
+    return E if E is not None else np.empty((0, 0), np.float32)
 
 
 def pool_features(embedding, estimator, X, who="this strategy"):

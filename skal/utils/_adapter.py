@@ -10,8 +10,8 @@ that knows how a skorch net differs from a scikit-learn estimator.
 import numpy as np
 from sklearn.base import clone
 
-from ._compat import accepts_nan
-from ._estimator import is_skorch
+from ._compat import accepts_nan, is_lazy_pool, is_torch_dataset, n_rows, take_rows
+from ._estimator import CHUNK_ROWS, is_skorch
 from ._random import seed_params, torch_seed
 
 __all__ = ["ModelAdapter", "balanced_weights"]
@@ -90,12 +90,42 @@ class ModelAdapter:
         """``X`` as a net takes it: a numeric array cast to the module's dtype (float64, uint8... → float32).
 
         Integers are cast, not scaled: scale images to [0, 1] yourself if the
-        net expects it. Other pools and scikit-learn models get ``X`` as is.
+        net expects it. A ``numpy.memmap`` is never cast whole: it becomes a
+        :class:`skal.pools.CastRows` view whose rows are cast as they are
+        taken. Other pools (a torch ``Dataset``: its transform decides the
+        dtype) and scikit-learn models get ``X`` as is.
         """
         if not self.is_net or not isinstance(X, np.ndarray) or X.dtype.kind not in "fiub":
             return X
         dtype = self.input_dtype(model)
-        return X if dtype is None or X.dtype == dtype else X.astype(dtype)
+        if dtype is None or X.dtype == dtype:
+            return X
+        if isinstance(X, np.memmap):
+            from ..pools import CastRows
+
+            return CastRows(X, dtype)
+        return X.astype(dtype)
+
+    def _net_input(self, X, model=None):
+        """What a net's ``predict_proba`` takes: a Dataset's items as ``(x, 0)``, a pool object's rows cast."""
+        X = self.as_input(X, model)
+        if is_torch_dataset(X):
+            from ..pools._torch import InputRows
+
+            return InputRows(X)
+        return X
+
+    def _proba(self, model, X):
+        """``model.predict_proba(X)``; a pool object (not a Dataset) is scored chunk by chunk."""
+        X = self._net_input(X, model) if self.is_net else X
+        if is_lazy_pool(X) and not is_torch_dataset(X):
+            n = n_rows(X)
+            parts = [
+                np.asarray(model.predict_proba(take_rows(X, np.arange(start, min(start + CHUNK_ROWS, n)))))
+                for start in range(0, n, CHUNK_ROWS)
+            ]
+            return np.concatenate(parts)
+        return np.asarray(model.predict_proba(X))
 
     def new(self, n_classes=None, seed=None, warm_start=False):
         """A fresh clone: a net told its ``n_classes`` codes; ``random_state`` parameters seeded from ``seed``."""
@@ -138,13 +168,18 @@ class ModelAdapter:
         """Fit ``model`` on ``(X, labels)`` under ``seed`` and return it (``partial`` continues a net)."""
         if not self.is_net:
             return model.fit(X, labels)
+        codes = self.encode(labels, classes)
         with torch_seed(seed):
             fit = model.partial_fit if partial else model.fit
-            return fit(X, self.encode(labels, classes))
+            if is_torch_dataset(X):  # skorch trains on the targets a dataset yields: the oracle's, as codes
+                from ..pools._torch import LabeledRows
+
+                return fit(LabeledRows(X, codes), None)
+            return fit(X, codes)
 
     def predict_proba(self, model, X, classes):
         """Probabilities with one column per entry of ``classes`` (zeros for classes the model never saw)."""
-        proba = np.asarray(model.predict_proba(self.as_input(X, model)))
+        proba = self._proba(model, X)
         if self.is_net:
             return proba
         columns = np.searchsorted(classes, model.classes_)
@@ -157,5 +192,13 @@ class ModelAdapter:
     def predict(self, model, X, classes):
         """Labels from ``classes``."""
         if self.is_net:
-            return classes[np.asarray(model.predict_proba(self.as_input(X, model))).argmax(axis=1)]
+            return classes[self._proba(model, X).argmax(axis=1)]
+        if is_lazy_pool(X):
+            return self._predict_chunks(model, X)
         return model.predict(X)
+
+    @staticmethod
+    def _predict_chunks(model, X):
+        n = n_rows(X)
+        parts = [model.predict(take_rows(X, np.arange(s, min(s + CHUNK_ROWS, n)))) for s in range(0, n, CHUNK_ROWS)]
+        return np.concatenate(parts)

@@ -4,6 +4,9 @@ Everything else in skal imports these names from here, so a scikit-learn
 release that moves them needs one edit.
 """
 
+import sys
+
+import numpy as np
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -20,6 +23,8 @@ from sklearn.utils.validation import _num_samples
 __all__ = [
     "take_rows",
     "n_rows",
+    "is_torch_dataset",
+    "is_lazy_pool",
     "accepts_nan",
     "HasMethods",
     "Hidden",
@@ -31,18 +36,42 @@ __all__ = [
 ]
 
 
+def is_torch_dataset(X):
+    """True for a map-style ``torch.utils.data.Dataset`` (never imports torch: none exists before it is loaded)."""
+    data = sys.modules.get("torch.utils.data")
+    return data is not None and isinstance(X, data.Dataset)
+
+
+def is_lazy_pool(X):
+    """True for a pool read on demand: a torch ``Dataset`` or a pool object (``take`` + ``__len__``)."""
+    from ..pools._views import is_pool_object
+
+    return is_pool_object(X) or is_torch_dataset(X)
+
+
 def take_rows(X, rows):
     """Rows ``rows`` of a pool, in the pool's own type.
 
     An ndarray, a scipy sparse matrix, a pandas DataFrame (column names and
     dtypes kept) or a list of texts or other objects: the wrapped estimator
-    receives the rows exactly as a user would hand them to it.
+    receives the rows exactly as a user would hand them to it. A *pool object*
+    (``__len__`` and ``take(rows)``, not array-like, e.g.
+    :class:`skal.pools.ParquetPool`) gives ``X.take(rows)``; a torch ``Dataset``
+    gives ``torch.utils.data.Subset(X, rows)``.
 
     Examples
     --------
     >>> take_rows(["a", "b", "c"], [2, 0])
     ['c', 'a']
     """
+    from ..pools._views import is_pool_object
+
+    if is_pool_object(X):
+        return X.take(np.asarray(rows, dtype=np.intp))
+    if is_torch_dataset(X):
+        from ..pools._torch import subset
+
+        return subset(X, rows)
     return _safe_indexing(X, rows, axis=0)
 
 
@@ -55,6 +84,8 @@ def n_rows(X):
     >>> n_rows(np.zeros((4, 2))), n_rows(["x", "y"])
     (4, 2)
     """
+    if is_lazy_pool(X):
+        return len(X)
     return _num_samples(X)
 
 

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import take_rows
+from ._compat import is_torch_dataset, take_rows
 from ._random import torch_seed
 from ._validation import check_proba
 
@@ -97,12 +97,20 @@ def iter_proba(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS
 
     ``positions`` is the slice of ``rows`` the chunk covers. Scoring chunk by
     chunk keeps memory at ``chunk_rows x n_classes`` however large the pool.
+    A torch ``Dataset`` pool gives a skorch net each chunk as a ``Subset``
+    whose items are ``(x, 0)``, streamed by the net's ``iterator_valid``
+    (``iterator_valid__num_workers`` sets its worker processes).
     """
     require_proba(estimator, who)
     rows = np.asarray(rows, dtype=np.intp)
     for start in range(0, len(rows), chunk_rows):
         positions = slice(start, min(start + chunk_rows, len(rows)))
-        proba = np.asarray(estimator.predict_proba(take_rows(X, rows[positions])), dtype=np.float64)
+        chunk = take_rows(X, rows[positions])
+        if is_torch_dataset(chunk):
+            from ..pools._torch import InputRows
+
+            chunk = InputRows(chunk)
+        proba = np.asarray(estimator.predict_proba(chunk), dtype=np.float64)
         yield positions, check_proba(proba, estimator=estimator)
 
 
