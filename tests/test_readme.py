@@ -14,6 +14,8 @@ def test_readme_python_blocks_run():
     learner = namespace["learner"]
     assert [r["n_labeled"] for r in learner.history_] == [30, 60, 90, 120, 150, 180]
     assert learner.predict(namespace["X"][:5]).shape == (5,)
+    big = namespace["big_learner"]  # the memmap pool of "Large pools"
+    assert [r["n_labeled"] for r in big.history_] == [400, 900, 1400]
 
 
 def test_readme_opens_with_the_two_commands():

@@ -1,5 +1,6 @@
 """Checks a fit runs once, before any state changes: each raises an error that names the fix."""
 
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -52,16 +53,21 @@ PARAMETER_CONSTRAINTS = {
 
 
 def is_object_pool(X):
-    """True for a list or tuple of texts or other objects, a torch ``Dataset`` or a pool object (``take``).
+    """True for texts or other objects (a list, a tuple, a pandas Series or a 1-D object/str array; dicts
+    for a DictVectorizer), a torch ``Dataset`` or a pool object (``take``).
 
     Such a pool is not checked as an array: its rows are read only when taken.
     """
     if is_lazy_pool(X):
         return True
+    if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:  # a pandas Series: texts for a text pipeline
+        return True
+    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS":  # a 1-D array of texts or objects
+        return True
     if not isinstance(X, (list, tuple)) or not len(X):
         return False
     first = X[0]
-    return isinstance(first, (str, bytes)) or not hasattr(first, "__len__")
+    return isinstance(first, (str, bytes, Mapping)) or not hasattr(first, "__len__")
 
 
 def check_pool(X, allow_nan):
@@ -71,13 +77,14 @@ def check_pool(X, allow_nan):
     ``numpy.memmap`` is kept as it is (checked in place, never copied); a torch
     ``Dataset`` or a pool object (:class:`skal.pools.ParquetPool`) is not read.
 
-    NaN/inf are refused unless the estimator accepts them (``allow_nan``).
+    NaN/inf are refused unless the estimator accepts them (``allow_nan``: then
+    both pass, and the estimator decides).
     """
     if is_object_pool(X):  # texts, objects, datasets, pool objects: read only when rows are taken
         if is_lazy_pool(X) and not len(X):
             raise ValueError("The pool X is empty: pass at least one row to label.")
         return X
-    finite = "allow-nan" if allow_nan else True
+    finite = not allow_nan
     try:
         checked = check_array(X, allow_nd=True, dtype=None, ensure_all_finite=finite, accept_sparse=True)
     except ValueError as exc:

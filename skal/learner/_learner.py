@@ -188,9 +188,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """Sets or checks ``n_features_in_`` (and column names) for array and DataFrame pools."""
         if checks.is_object_pool(X):
             return X
-        allow_nan = "allow-nan" if ModelAdapter(self.estimator).accepts_nan() else True
+        finite = not ModelAdapter(self.estimator).accepts_nan()  # NaN/inf pass when the estimator takes NaN
         checked = validate_data(
-            self, X, reset=reset, allow_nd=True, dtype=None, ensure_all_finite=allow_nan, accept_sparse=True
+            self, X, reset=reset, allow_nd=True, dtype=None, ensure_all_finite=finite, accept_sparse=True
         )
         return X if sp.issparse(X) or hasattr(X, "columns") else checked
 

@@ -336,3 +336,53 @@ def test_input_embedding_of_sparse_pool_works_or_names_truncated_svd(strategy_cl
         assert "TruncatedSVD" in str(exc), str(exc)
     else:
         assert len(al.labeled_indices_) == len(np.unique(al.labeled_indices_)) == 18
+
+
+def _text_pool():
+    texts = ["good food", "bad food", "great taste", "awful stale"] * 25
+    return texts, np.array([1, 0, 1, 0] * 25)
+
+
+@pytest.mark.parametrize(
+    "as_pool",
+    [pd.Series, lambda t: np.array(t, dtype=object), np.array],
+    ids=["series", "object-array", "str-array"],
+)
+def test_one_dimensional_texts_are_a_pool(as_pool):
+    """Finding 5: texts as a pandas Series or a 1-D array reach the text pipeline as given."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts, y = _text_pool()
+    al = ActiveLearner(
+        make_pipeline(TfidfVectorizer(), LogisticRegression()), Margin(), initial_strategy=Random(),
+        initial_size=20, query_size=10, n_rounds=1, random_state=0,
+    ).fit(as_pool(texts), y)  # fmt: skip
+    assert len(al.labeled_indices_) == 30 and al.score(as_pool(texts), y) > 0.9
+
+
+def test_a_list_of_dicts_is_a_pool():
+    """Finding 5: other objects (dicts for a DictVectorizer) are handed over as given."""
+    from sklearn.feature_extraction import DictVectorizer
+
+    rows = [{"word": w, "n": i % 3} for i, w in enumerate(["good", "bad"] * 40)]
+    y = np.array([1, 0] * 40)
+    al = ActiveLearner(
+        make_pipeline(DictVectorizer(), LogisticRegression()), Margin(), initial_strategy=Random(),
+        initial_size=10, query_size=10, n_rounds=1, random_state=0,
+    ).fit(rows, y)  # fmt: skip
+    assert len(al.labeled_indices_) == 20 and al.score(rows, y) > 0.9
+
+
+def test_inf_passes_to_an_estimator_that_accepts_nan_and_inf():
+    """Finding 4: NaN/inf pass through when the estimator's tags say it accepts them."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    X[::7, 1], X[::11, 2] = np.inf, np.nan
+    al = ActiveLearner(
+        HistGradientBoostingClassifier(max_iter=10), Margin(), initial_strategy=Random(),
+        initial_size=30, query_size=10, n_rounds=1, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert len(al.labeled_indices_) == 40
