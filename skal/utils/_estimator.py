@@ -105,7 +105,15 @@ def iter_proba(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS
     rows = np.asarray(rows, dtype=np.intp)
     for start in range(0, len(rows), chunk_rows):
         positions = slice(start, min(start + chunk_rows, len(rows)))
-        chunk = take_rows(X, rows[positions])
+        chunk_rows_ = rows[positions]
+        first, last = int(chunk_rows_[0]), int(chunk_rows_[-1])
+        if isinstance(X, np.ndarray) and last - first + 1 <= chunk_rows_.size * 1.25:
+            # Nearly contiguous rows of an array or memmap: score the span as a view (no gathered copy) and
+            # keep the rows asked for; a few labeled rows inside the span are scored and dropped.
+            proba = np.asarray(estimator.predict_proba(X[first : last + 1]), dtype=np.float64)[chunk_rows_ - first]
+            yield positions, check_proba(proba, estimator=estimator)
+            continue
+        chunk = take_rows(X, chunk_rows_)
         if is_torch_dataset(chunk):
             from ..pools._torch import InputRows
 
