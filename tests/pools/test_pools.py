@@ -251,3 +251,13 @@ def test_lazy_pool_objects_are_not_array_like():
 
     assert not is_pool_object(np.zeros(3)) and not is_pool_object(torch.zeros(3)) and not is_pool_object([1])
     assert inspect.isclass(S.Entropy)
+
+
+@pytest.mark.parametrize("strategy", [S.BALD(n_samples=2), S.GradNorm()], ids=["BALD", "GradNorm"])
+def test_net_slicing_strategies_refuse_a_dataset_pool_up_front(image_folder, strategy):
+    """MC dropout and gradient norms slice arrays: on a Dataset pool they are refused before any state changes."""
+    dataset, y = image_folder
+    al = ActiveLearner(_net(), strategy, initial_size=6, n_rounds=0, random_state=0, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="numpy array or memmap"):
+        al.fit(dataset, y)
+    assert not hasattr(al, "labeled_indices_")
