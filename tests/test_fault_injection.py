@@ -36,16 +36,14 @@ KILLS, KILLS_PER_CHAIN = 20, 5  # per oracle kind: at least 20 kills (40 in all)
 
 COMMON = textwrap.dedent(
     """
-    import contextlib, json, os, signal, sqlite3, sys, time, traceback, urllib.parse
+    import json, os, signal, sqlite3, sys, time, traceback, urllib.parse
     import numpy as np
     from sklearn.linear_model import LogisticRegression
-    import skal.learner._loop as loop
     from skal import ActiveLearner
     from skal.oracles import CallableOracle
     from skal.strategies import Entropy, Random
 
-    # A scikit-learn estimator draws nothing from torch: skip torch's RNG fork so torch is never imported here.
-    loop.torch_seed = lambda seed: contextlib.nullcontext()
+    # A scikit-learn-only fit never imports torch (skal forks torch's generator only once torch is loaded).
     X = np.random.default_rng(0).normal(size=(200, 4))
     Y = (X[:, 0] + X[:, 1] > 0).astype(int)
     COUNT = {"answers": 0, "fits": 0}

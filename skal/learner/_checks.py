@@ -25,7 +25,6 @@ __all__ = [
     "check_rows",
     "check_class_weight",
     "is_object_pool",
-    "pool_size",
     "pool_shape",
     "check_same_pool",
     "check_lazy_pool_strategies",
@@ -259,11 +258,6 @@ def check_rows(strategy, rows, labeled, n):
     if len(rows) != n:
         raise ValueError(f"{type(strategy).__name__} returned {len(rows)} indices for a query of {n}.")
     return rows
-
-
-def pool_size(X):
-    """Rows in a pool of any accepted type."""
-    return n_rows(X)
 
 
 def pool_shape(X):

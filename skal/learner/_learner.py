@@ -11,6 +11,7 @@ from ..callbacks import ProgressBar
 from ..journal import ReplayPlan
 from ..oracles import as_oracle
 from ..utils._adapter import ModelAdapter
+from ..utils._compat import n_rows, set_features_in
 from ..utils._random import root_seed
 from ..utils._validation import check_answers, check_n_query, resolve_size
 from . import _checks as checks
@@ -112,7 +113,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._validate_params()
         adapter = ModelAdapter(self.estimator)
         X = adapter.as_input(checks.check_pool(X, allow_nan=adapter.accepts_nan()))
-        n_pool = checks.pool_size(X)
+        n_pool = n_rows(X)
         oracle = as_oracle(y, n_pool)
         sizes = checks.check_sizes(self.get_params(deep=False), n_pool, given=labeled_indices)
         strategy, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
@@ -140,7 +141,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """From here on state changes: reset the fitted attributes to this run's."""
         for attr in ("estimator_", "unsaved_labels_", "stop_reason_", "journal_"):
             self.__dict__.pop(attr, None)
-        self._validate_pool(run.pool.X, reset=True)
+        set_features_in(self, run.pool.X)  # the pool was checked in _prepare: no second pass over it
         book = run.journal
         if book is not None:
             if book.seed is None:
@@ -222,7 +223,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         _, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
         classes = checks.resolve_classes(self.classes, adapter)
         checks.check_first_pool(initial, adapter)
-        self._validate_pool(X, reset=True)
+        set_features_in(self, X)
         self.pool_, self.history_ = LabelPool(X, classes), []
         self.seed_, self.stopped_ = root_seed(self.random_state), False
         self.pool_.keep_on_pickle = True  # teach() after unpickling needs the pool

@@ -182,23 +182,21 @@ def ask(run, rows, round_, name):
     answers, oracle = {}, type(run.oracle).__name__
     seed = derive_seed(run.seed, round_, "query")
     try:
+        # Oracle.stream checks each response: one answer per position, and a STOP only as the very last answer.
         for positions, response in run.oracle.stream(rows, run.pool.rows(rows)):
             response = list(response)
-            if any(a is STOP for a in response):
+            if response and response[-1] is STOP:
                 run.stopped = True
-                positions, response = positions[: _first_stop(response)], response[: _first_stop(response)]
-            positions = np.asarray(positions, dtype=np.intp)
+                positions, response = positions[:-1], response[:-1]
             skipped = rows[[p for p, a in zip(positions, response) if a is SKIP]]
             if len(skipped):
                 if run.journal is not None:
                     run.journal.write_skipped(round_, skipped, oracle=oracle)
                 run.pool.skipped[skipped] = True
             given = [(p, a) for p, a in zip(positions, response) if a is not SKIP]
-            if len(response) != len(positions) or given:
+            if given:
                 seen = run.pool.labels if len(run.pool.labels) or not answers else np.asarray(list(answers.values()))
-                labels = check_answers(
-                    [a for _, a in given], len(positions) - len(skipped), run.pool.known_classes, not answers, seen
-                )
+                labels = check_answers([a for _, a in given], len(given), run.pool.known_classes, not answers, seen)
                 got = rows[[p for p, _ in given]]
                 if run.journal is not None:
                     run.journal.write_labels(round_, got, labels, oracle=oracle, strategy=name, seed=seed)
@@ -211,10 +209,6 @@ def ask(run, rows, round_, name):
             run.unsaved = (np.asarray(list(answers), dtype=np.intp), np.asarray(list(answers.values())))
         raise
     return answers
-
-
-def _first_stop(response):
-    return next(k for k, a in enumerate(response) if a is STOP)
 
 
 def given_round(run, rows, labels):

@@ -19,17 +19,15 @@ def open_journal(path, X, random_state):
     is refused before anything is written.
     """
     seed = root_seed(random_state) if isinstance(random_state, Integral) else None
-    if path is None:
-        return None, root_seed(random_state) if seed is None else seed
-    book = LabelJournal.open(path, X, seed=seed)
-    if seed is not None and book.seed is not None and book.seed != seed:
+    book = None if path is None else LabelJournal.open(path, X, seed=seed)
+    if book is not None and seed is not None and book.seed is not None and book.seed != seed:
         book.close()
         raise JournalError(
             f"the journal {str(path)!r} was written with random_state={book.seed}, this learner has "
             f"random_state={random_state}. Resume with random_state={book.seed} (or None, which takes the "
             "journal's), or start a new journal."
         )
-    if book.seed is not None:
+    if book is not None and book.seed is not None:
         return book, book.seed
     return book, root_seed(random_state) if seed is None else seed
 

@@ -18,9 +18,10 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils._tags import get_tags
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _check_feature_names, _check_n_features, _num_samples
 
 __all__ = [
+    "set_features_in",
     "take_rows",
     "n_rows",
     "is_torch_dataset",
@@ -111,3 +112,16 @@ def accepts_nan(estimator):
         return bool(get_tags(estimator).input_tags.allow_nan)
     except Exception:  # an object that is not a scikit-learn estimator: no tags
         return False
+
+
+def set_features_in(estimator, X):
+    """Set ``n_features_in_`` / ``feature_names_in_`` from an array or DataFrame pool, reading no values.
+
+    A pool of texts, objects, a torch ``Dataset`` or a pool object has no
+    features of its own; both attributes are then removed.
+    """
+    for attr in ("n_features_in_", "feature_names_in_"):
+        estimator.__dict__.pop(attr, None)
+    if hasattr(X, "shape") and len(X.shape) >= 2 and not is_lazy_pool(X):
+        _check_n_features(estimator, X, reset=True)
+        _check_feature_names(estimator, X, reset=True)

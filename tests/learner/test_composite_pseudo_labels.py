@@ -13,22 +13,9 @@ from skal import ActiveLearner
 from skal.strategies import Entropy, Mix, PseudoLabelInitializer, Schedule, Subsample
 
 from ..conftest import RecordingLabels
+from ..strategies.test_cold_start import _pool, _scorer  # the pool and stand-in zero-shot scorer used there
 
 CLASSES = [0, 1, 2]
-
-
-def _pool(n=120, seed=0):
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 3
-    X = rng.normal(size=(n, 4)) + 3 * np.eye(3, 4)[y]
-    return X, y
-
-
-def _scorer(X):
-    """A stand-in zero-shot model: a softmax of the first three features (right on the easy rows)."""
-    logits = 2 * np.asarray(X)[:, :3]
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
 
 
 def _initializer():

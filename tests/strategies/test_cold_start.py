@@ -100,7 +100,8 @@ def _pool(n=120, seed=0):
 
 
 def _scorer(X):
-    logits = 2 * X[:, :3]
+    """A stand-in zero-shot model: a softmax of the first three features (right on the easy rows)."""
+    logits = 2 * np.asarray(X)[:, :3]
     e = np.exp(logits - logits.max(1, keepdims=True))
     return e / e.sum(1, keepdims=True)
 
