@@ -1,11 +1,14 @@
 """BADGE: gradient embeddings and k-means++ seeding (Ash et al., ICLR 2020)."""
 
+from functools import partial
+
 import numpy as np
 
 from ..utils._estimator import is_skorch, predict_proba_rows
 from ..utils._random import as_generator
+from ..utils._scoring import map_rows
 from ._base import QueryStrategy
-from ._features import pool_features
+from ._features import net_features, pool_features
 
 __all__ = ["BADGE", "gradient_embedding_sq_distances", "badge_select"]
 
@@ -78,9 +81,7 @@ class BADGE(QueryStrategy):
     def _fit(self, X, labeled, estimator, y):
         rows = np.flatnonzero(~labeled)
         if is_skorch(estimator) and self.embedding == "auto":
-            from ..nn import embed
-
-            H, P = embed(estimator, X[rows], return_proba=True)
+            H, P = map_rows(X, rows, partial(net_features, return_proba=True), estimator)
         else:
             H = pool_features(self.embedding, estimator, X, "BADGE")[rows]
             P = predict_proba_rows(estimator, X, rows, who="BADGE")

@@ -1,17 +1,19 @@
 """The query-strategy contract: ``fit(X, *, labeled, estimator, y)`` then ``query(n)``."""
 
 from abc import ABCMeta, abstractmethod
+from functools import partial
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._compat import n_rows
-from ..utils._estimator import iter_proba
+from ..utils._estimator import require_proba
+from ..utils._scoring import as_net_input, map_rows
 from ..utils._selection import top_k
-from ..utils._validation import check_labeled_mask, check_n_query
+from ..utils._validation import check_labeled_mask, check_n_query, check_proba
 
-__all__ = ["QueryStrategy", "ScoringStrategy", "ProbaStrategy", "check_pool", "inner_scores"]
+__all__ = ["QueryStrategy", "ScoringStrategy", "ProbaStrategy", "check_pool", "inner_scores", "proba_scores"]
 
 
 def _inner_strategies(strategy):
@@ -248,7 +250,12 @@ class ProbaStrategy(ScoringStrategy):
         """Map probabilities ``(n, C)`` to scores ``(n,)``."""
 
     def _score(self, X, rows, estimator):
-        scores = np.empty(len(rows))
-        for positions, proba in iter_proba(estimator, X, rows, who=type(self).__name__):
-            scores[positions] = self._score_proba(proba)
-        return scores
+        require_proba(estimator, type(self).__name__)
+        fn = partial(proba_scores, score=type(self)._score_proba)
+        return map_rows(X, rows, fn, estimator, contiguous_ok=True)
+
+
+def proba_scores(estimator, inputs, start, *, score):
+    """``score(proba)`` of the model's validated class probabilities for ``inputs`` (one chunk of the pool)."""
+    proba = np.asarray(estimator.predict_proba(as_net_input(inputs)), dtype=np.float64)
+    return score(check_proba(proba, estimator=estimator))

@@ -1,6 +1,9 @@
 """MC-dropout strategies: BALD and DBAL (Houlsby et al., 2011; Gal, Islam & Ghahramani, ICML 2017)."""
 
+from functools import partial
+
 from ..utils._estimator import require_net
+from ..utils._scoring import chunk_seed, map_rows
 from ._scores import bald, entropy
 from ._subsample import CandidateScoringStrategy
 
@@ -19,14 +22,14 @@ class _MCDropoutStrategy(CandidateScoringStrategy):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def _mc_stats(self, X, rows, estimator):
+    def _mc_scores(self, X, rows, estimator, score):
         require_net(
             estimator,
             type(self).__name__,
             "samples predictions with dropout switched on",
             "VariationRatio (a committee of models) or Entropy",
         )
-        from ..nn import dropout_modules, mc_dropout_stats
+        from ..nn import dropout_modules
 
         if not dropout_modules(estimator.module_):
             import warnings
@@ -38,7 +41,26 @@ class _MCDropoutStrategy(CandidateScoringStrategy):
                 stacklevel=4,
             )
         seed = int(self._rng.integers(_MAX_SEED))
-        return mc_dropout_stats(estimator, X[rows], n_samples=self.n_samples, seed=seed, batch_size=self.batch_size)
+        fn = partial(mc_dropout_scores, n_samples=self.n_samples, seed=seed, batch_size=self.batch_size, score=score)
+        return map_rows(X, rows, fn, estimator)
+
+
+def mc_dropout_scores(net, inputs, start, *, n_samples, seed, batch_size, score):
+    """``score(stats)`` of MC-dropout statistics of one chunk, its passes seeded by ``chunk_seed(seed, start)``."""
+    from ..nn import mc_dropout_stats
+
+    stats = mc_dropout_stats(net, inputs, n_samples=n_samples, seed=chunk_seed(seed, start), batch_size=batch_size)
+    return score(stats)
+
+
+def bald_of_stats(stats):
+    """BALD's mutual information from MC-dropout statistics."""
+    return bald(stats.mean_proba, stats.mean_entropy)
+
+
+def dbal_of_stats(stats):
+    """The entropy of the MC-dropout mean (DBAL)."""
+    return entropy(stats.mean_proba)
 
 
 class BALD(_MCDropoutStrategy):
@@ -82,8 +104,7 @@ class BALD(_MCDropoutStrategy):
     """
 
     def _score(self, X, rows, estimator):
-        stats = self._mc_stats(X, rows, estimator)
-        return bald(stats.mean_proba, stats.mean_entropy)
+        return self._mc_scores(X, rows, estimator, bald_of_stats)
 
 
 class DBAL(_MCDropoutStrategy):
@@ -112,4 +133,4 @@ class DBAL(_MCDropoutStrategy):
     """
 
     def _score(self, X, rows, estimator):
-        return entropy(self._mc_stats(X, rows, estimator).mean_proba)
+        return self._mc_scores(X, rows, estimator, dbal_of_stats)

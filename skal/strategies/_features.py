@@ -1,12 +1,15 @@
 """Turn a pool and a model into the feature matrix a representation strategy works on."""
 
+from functools import partial
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from ..utils._compat import is_lazy_pool, is_torch_dataset, n_rows, take_rows
+from ..utils._compat import is_lazy_pool, is_torch_dataset, n_rows
 from ..utils._estimator import is_skorch
 from ..utils._random import as_generator
+from ..utils._scoring import all_rows, map_rows
 from ._base import QueryStrategy
 
 __all__ = ["pool_features", "input_features", "EmbeddingStrategy"]
@@ -70,24 +73,31 @@ def input_features(X, who="this strategy", embedding="input"):
     return E
 
 
-def _lazy_features(X, chunk_rows=8192):
-    """Every row of a torch ``Dataset`` or a pool object, flattened, as float32 ``(n, d)``, read chunk by chunk."""
-    n = n_rows(X)
-    if is_torch_dataset(X):
+def _lazy_features(X):
+    """Every row of a torch ``Dataset`` or a pool object, flattened, as float32 ``(n, d)``, read chunk by chunk.
+
+    Past the memory budget (scikit-learn's ``working_memory``) the result is
+    memory-mapped (:func:`skal.utils._scoring.new_output`).
+    """
+    return map_rows(X, all_rows(X), flat_rows, None)
+
+
+def flat_rows(estimator, inputs, start):
+    """The rows of one chunk, flattened to float32 ``(n, d)`` (a ``Subset`` read through a ``DataLoader``)."""
+    if is_torch_dataset(inputs):
         from ..pools._torch import iter_inputs
 
-        chunks = (np.asarray(xb.numpy()) for xb in iter_inputs(X, chunk_rows))
-    else:
-        chunks = (np.asarray(take_rows(X, np.arange(s, min(s + chunk_rows, n)))) for s in range(0, n, chunk_rows))
-    E = None
-    start = 0
-    for chunk in chunks:
-        chunk = chunk.reshape(len(chunk), -1)
-        if E is None:
-            E = np.empty((n, chunk.shape[1]), dtype=np.float32)
-        E[start : start + len(chunk)] = chunk
-        start += len(chunk)
-    return E if E is not None else np.empty((0, 0), np.float32)
+        parts = [xb.numpy().reshape(len(xb), -1) for xb in iter_inputs(inputs, max(len(inputs), 1))]
+        return np.concatenate(parts).astype(np.float32, copy=False)
+    inputs = np.asarray(inputs)
+    return inputs.reshape(len(inputs), -1).astype(np.float32, copy=False)
+
+
+def net_features(net, inputs, start, *, layer=None, return_proba=False):
+    """:func:`skal.nn.embed` of one chunk (features, and probabilities when ``return_proba``)."""
+    from ..nn import embed
+
+    return embed(net, inputs, layer=layer, return_proba=return_proba)
 
 
 def pool_features(embedding, estimator, X, who="this strategy"):
@@ -116,9 +126,8 @@ def pool_features(embedding, estimator, X, who="this strategy"):
                 f"{who}(embedding={embedding!r}) needs a skorch net to take features from; got "
                 f"{type(estimator).__name__}. Use embedding='input', a callable X -> features, or a skorch net."
             )
-        from ..nn import embed
-
-        E = embed(estimator, X, layer=None if embedding == "auto" else embedding)
+        fn = partial(net_features, layer=None if embedding == "auto" else embedding)
+        E = map_rows(X, all_rows(X), fn, estimator)
     else:
         raise ValueError(
             f"embedding must be 'auto', 'input', a layer name, a callable or a transformer; got {embedding!r}."

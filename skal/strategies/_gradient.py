@@ -1,6 +1,9 @@
 """Gradient-norm strategies: GradNorm (Wang et al., AAAI 2022) and LPLgrad (preprint; code ``sgchr273/LPLgrad``)."""
 
+from functools import partial
+
 from ..utils._estimator import require_net
+from ..utils._scoring import map_rows
 from ._subsample import CandidateScoringStrategy
 
 __all__ = ["GradNorm", "LPLgrad"]
@@ -77,16 +80,17 @@ class GradNorm(CandidateScoringStrategy):
         self._check_estimator(estimator)
         if self.scheme not in ("entropy", "expected"):
             raise ValueError(f"scheme must be 'entropy' or 'expected'; got {self.scheme!r}.")
-        from ..nn import per_sample_grad_norms
-
-        return per_sample_grad_norms(
-            estimator,
-            X[rows],
-            loss=self.scheme,
-            norm=self.norm,
-            parameters=self.parameters,
-            batch_size=self.batch_size,
+        fn = partial(
+            grad_norm_scores, loss=self.scheme, norm=self.norm, parameters=self.parameters, batch_size=self.batch_size
         )
+        return map_rows(X, rows, fn, estimator)
+
+
+def grad_norm_scores(net, inputs, start, **options):
+    """Per-row gradient norms of one chunk (:func:`skal.nn.per_sample_grad_norms` with ``options``)."""
+    from ..nn import per_sample_grad_norms
+
+    return per_sample_grad_norms(net, inputs, **options)
 
 
 class LPLgrad(GradNorm):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..utils._scoring import map_rows
 from ._subsample import CandidateScoringStrategy
 
 __all__ = ["LearningLoss"]
@@ -53,7 +54,12 @@ class LearningLoss(CandidateScoringStrategy):
                 "skal.nn.LossPredictionNet(module, ...) instead of NeuralNetClassifier (got "
                 f"{type(estimator).__name__}); for a model without one, use Entropy or GradNorm."
             )
-        scores = np.asarray(estimator.predict_loss(X[rows]), dtype=np.float64).reshape(-1)
-        if scores.shape != (len(rows),) or not np.isfinite(scores).all():
-            raise ValueError(f"predict_loss returned {scores.shape} values, some not finite, for {len(rows)} rows.")
-        return scores
+        return map_rows(X, rows, predicted_losses, estimator)
+
+
+def predicted_losses(net, inputs, start):
+    """The loss-prediction module's output for one chunk, checked: one finite value per row."""
+    scores = np.asarray(net.predict_loss(inputs), dtype=np.float64).reshape(-1)
+    if not np.isfinite(scores).all():
+        raise ValueError(f"predict_loss returned values that are not finite for {len(scores)} rows.")
+    return scores

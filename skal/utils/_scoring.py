@@ -1,0 +1,181 @@
+"""Apply a per-row function of the model to pool rows, chunk by chunk: locally, or on a cluster.
+
+Every point-wise score (class probabilities, MC-dropout statistics, gradient
+norms, predicted losses) and every embedding of a net goes through
+:func:`map_rows`. Locally it walks the rows ``chunk_rows`` at a time; a pool
+that knows how to spread the work (``skal.distributed.RayPool``) gets the same
+chunks, so a row's value is computed from the same inputs either way.
+"""
+
+import os
+import tempfile
+
+import numpy as np
+
+from ._compat import is_torch_dataset, n_rows, take_rows
+
+__all__ = [
+    "map_rows",
+    "apply_chunk",
+    "chunk_inputs",
+    "chunk_seed",
+    "new_output",
+    "all_rows",
+    "as_net_input",
+    "CHUNK_ROWS",
+]
+
+#: Rows per chunk: bounds working memory (``chunk_rows x n_classes`` for probabilities) for any pool size.
+CHUNK_ROWS = 8192
+
+
+def chunk_seed(seed, start):
+    """The seed of the chunk that starts at position ``start``: ``seed`` itself for the first chunk.
+
+    Stochastic scores (MC dropout) seed each chunk on its own, so a chunk
+    gets the same random stream whichever worker computes it.
+
+    Examples
+    --------
+    >>> chunk_seed(7, 0), chunk_seed(7, 8192) == chunk_seed(7, 8192), chunk_seed(7, 8192) != 7
+    (7, True, True)
+    """
+    if start == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(start)]).generate_state(1)[0])
+
+
+def chunk_inputs(X, rows, contiguous_ok=False):
+    """The inputs of pool rows ``rows`` for a model, and which of them to keep.
+
+    Returns ``(inputs, keep)``: ``keep`` is None, or (``contiguous_ok`` and
+    nearly contiguous rows of an array or memmap) positions into a view of the
+    rows' span, which is read without a gathered copy. A torch ``Dataset`` gives
+    a ``Subset``; other pools their own type (:func:`take_rows`).
+    """
+    rows = np.asarray(rows, dtype=np.intp)
+    if contiguous_ok and isinstance(X, np.ndarray) and len(rows):
+        first, last = int(rows[0]), int(rows[-1])
+        if 0 <= last - first + 1 <= rows.size * 1.25:
+            return X[first : last + 1], rows - first
+    return take_rows(X, rows), None
+
+
+def new_output(n, like, budget_bytes=None):
+    """An empty ``(n, *like.shape[1:])`` array of ``like.dtype``: memory-mapped when it exceeds the budget.
+
+    ``budget_bytes`` defaults to scikit-learn's ``working_memory`` (1024 MiB
+    unless changed with ``sklearn.set_config`` / ``sklearn.config_context``).
+    A larger output is a ``numpy.memmap`` on an unlinked temporary file
+    (``TMPDIR``): the space is freed when the array is.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> with sklearn.config_context(working_memory=1):  # 1 MiB
+    ...     small = new_output(10, np.zeros((1, 4), np.float32))
+    ...     large = new_output(200_000, np.zeros((1, 4), np.float32))
+    >>> type(small).__name__, type(large).__name__, large.shape
+    ('ndarray', 'memmap', (200000, 4))
+    """
+    from sklearn import get_config
+
+    like = np.asarray(like)
+    shape = (int(n), *like.shape[1:])
+    nbytes = int(np.prod(shape, dtype=np.int64)) * like.dtype.itemsize
+    if budget_bytes is None:
+        budget_bytes = get_config()["working_memory"] * 2**20
+    if nbytes <= budget_bytes or nbytes == 0:
+        return np.empty(shape, dtype=like.dtype)
+    fd, path = tempfile.mkstemp(prefix="skal-", suffix=".npy")
+    try:
+        out = np.lib.format.open_memmap(path, mode="w+", dtype=like.dtype, shape=shape)
+    finally:
+        os.close(fd)
+        os.unlink(path)  # the mapping keeps the space until the array is freed
+    return out
+
+
+def _outputs(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+def apply_chunk(fn, estimator, X, rows, start, contiguous_ok=False):
+    """``fn(estimator, inputs, start)`` for pool rows ``rows``, as a tuple of arrays with one row per entry."""
+    inputs, keep = chunk_inputs(X, rows, contiguous_ok)
+    values = tuple(np.asarray(v) for v in _outputs(fn(estimator, inputs, start)))
+    if keep is not None:
+        values = tuple(v[keep] for v in values)
+    for v in values:
+        if v.shape[:1] != (len(rows),):
+            raise ValueError(f"{getattr(fn, '__name__', fn)!r} returned {v.shape[0]} rows for {len(rows)}.")
+    return values
+
+
+def map_rows(X, rows, fn, estimator, *, chunk_rows=CHUNK_ROWS, contiguous_ok=False):
+    """``fn`` applied to the pool rows ``rows``, ``chunk_rows`` at a time, concatenated in the order of ``rows``.
+
+    Parameters
+    ----------
+    X : pool
+        An array or memmap, sparse matrix, DataFrame, list, torch ``Dataset``
+        or pool object. A pool with a ``map_rows`` method (a
+        ``skal.distributed.RayPool``) computes the chunks itself, on its
+        workers.
+    rows : 1-D int array
+        Pool indices.
+    fn : callable ``fn(estimator, inputs, start) -> array or tuple of arrays``
+        ``inputs`` are the chunk's rows in the pool's type (a ``Subset`` for a
+        ``Dataset``); ``start`` is the chunk's position in ``rows`` (for a
+        seed: :func:`chunk_seed`). Each array has one entry per row. It must
+        pickle (a module-level function, possibly in ``functools.partial``)
+        to run on a cluster.
+    estimator : the model ``fn`` uses (or None)
+    chunk_rows : int
+    contiguous_ok : bool
+        True when a row's value does not depend on the other rows of its
+        chunk (a deterministic model): nearly contiguous rows of an array are
+        then read as a view of their span and the rows in between dropped.
+
+    Returns
+    -------
+    ndarray, or a tuple of ndarrays when ``fn`` returns tuples
+        Outputs larger than the memory budget are memory-mapped
+        (:func:`new_output`).
+
+    Examples
+    --------
+    >>> def twice(estimator, inputs, start):
+    ...     return 2 * inputs[:, 0]
+    >>> map_rows(np.arange(10.0).reshape(5, 2), [4, 0], twice, None).tolist()
+    [16.0, 0.0]
+    """
+    rows = np.asarray(rows, dtype=np.intp).reshape(-1)
+    distributed = getattr(X, "map_rows", None)
+    if callable(distributed):
+        return distributed(rows, fn, estimator, chunk_rows=chunk_rows, contiguous_ok=contiguous_ok)
+    outs = None
+    for start in range(0, len(rows), chunk_rows):
+        part = rows[start : start + chunk_rows]
+        values = apply_chunk(fn, estimator, X, part, start, contiguous_ok)
+        if outs is None:
+            outs = tuple(new_output(len(rows), v) for v in values)
+        for out, v in zip(outs, values):
+            out[start : start + len(part)] = v
+    if outs is None:
+        raise ValueError("map_rows needs at least one row.")
+    return outs if len(outs) > 1 else outs[0]
+
+
+def all_rows(X):
+    """Every pool position, ``0..n-1``."""
+    return np.arange(n_rows(X), dtype=np.intp)
+
+
+def as_net_input(inputs):
+    """What a skorch net's ``predict_proba`` takes for a chunk: a ``Dataset``'s items as ``(x, 0)``."""
+    if is_torch_dataset(inputs):
+        from ..pools._torch import InputRows
+
+        return InputRows(inputs)
+    return inputs
