@@ -27,7 +27,6 @@ __all__ = [
     "is_object_pool",
     "pool_shape",
     "check_same_pool",
-    "check_lazy_pool_strategies",
 ]
 
 
@@ -279,15 +278,4 @@ def check_same_pool(pool, X_pool):
         raise ValueError(
             "this learner runs on another pool of the same shape (its rows differ); pass the same pool, in the "
             "same row order, or clone the learner for a new one."
-        )
-
-
-def check_lazy_pool_strategies(X, strategy, initial):
-    """A Dataset or pool object is read row by row: strategies that slice arrays for a net cannot take it yet."""
-    needs = strategy.requirements() | initial.requirements()
-    if is_lazy_pool(X) and needs & {"net", "loss"}:
-        raise ValueError(
-            f"{type(strategy).__name__} samples or differentiates the net over array slices, which a "
-            f"{type(X).__name__} pool (read row by row) does not offer yet. Pass the pool as a numpy array or "
-            "memmap, or use a strategy that scores predictions or features (Entropy, Margin, Coreset, TypiClust...)."
         )

@@ -117,7 +117,6 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         oracle = as_oracle(y, n_pool)
         sizes = checks.check_sizes(self.get_params(deep=False), n_pool, given=labeled_indices)
         strategy, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
-        checks.check_lazy_pool_strategies(X, strategy, initial)
         checks.check_class_weight(self.class_weight, adapter)
         classes = checks.resolve_classes(self.classes, adapter, oracle)
         given = checks.check_given(labeled_indices, labels, n_pool, classes)

@@ -3,26 +3,11 @@
 import numpy as np
 import torch
 
+from ._batches import iter_batches, resolve_batch_size
 from ._modes import eval_mode
 from ._outputs import first_output, to_tensor
 
 __all__ = ["embed", "last_linear_name"]
-
-
-def _batches(X, batch_size, net):
-    """``X`` in order, ``batch_size`` rows at a time: slices of an array, a Dataset's loader, a pool object's takes."""
-    from ..utils._compat import is_lazy_pool, is_torch_dataset, take_rows
-
-    if is_torch_dataset(X):
-        from ..pools._torch import iter_inputs
-
-        yield from iter_inputs(X, batch_size, num_workers=getattr(net, "iterator_valid__num_workers", 0))
-    elif is_lazy_pool(X):
-        for start in range(0, len(X), batch_size):
-            yield take_rows(X, np.arange(start, min(start + batch_size, len(X))))
-    else:
-        for start in range(0, len(X), batch_size):
-            yield X[start : start + batch_size]
 
 
 def last_linear_name(module):
@@ -52,7 +37,8 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
         features). A name (as in ``module.named_modules()``) takes that layer's
         *output*, flattened.
     batch_size : int, optional
-        Rows per forward pass; default the net's ``batch_size``.
+        Rows per forward pass; default the net's ``batch_size`` (its -1: all
+        rows at once).
     return_proba : bool
         Also return the net's ``predict_proba`` from the same pass (what BADGE
         needs): skorch's own output nonlinearity (softmax for ``CrossEntropyLoss``).
@@ -78,11 +64,11 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
 
     handle = modules[target_name].register_forward_hook(hook)
     features, probas = [], []
-    batch_size = batch_size or getattr(net, "batch_size", 256) or 256
+    batch_size = resolve_batch_size(batch_size, net, X)
     nonlinearity = net._get_predict_nonlinearity()
     try:
         with eval_mode(module), torch.no_grad():
-            for batch in _batches(X, batch_size, net):
+            for batch in iter_batches(X, batch_size, net):
                 out = first_output(module(to_tensor(batch, net.device)))
                 features.append(torch.cat(captured).numpy())
                 captured.clear()

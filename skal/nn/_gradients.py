@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
+from ..utils._compat import n_rows
+from ._batches import first_row, iter_batches, resolve_batch_size
 from ._embedding import last_linear_name
 from ._modes import eval_mode
 from ._outputs import first_output, log_proba_fn, to_tensor
@@ -111,8 +113,12 @@ def per_sample_grad_norms(
     ----------
     net : initialized skorch NeuralNet
         Its ``criterion_`` must be ``CrossEntropyLoss`` or ``NLLLoss``.
-    X : array of shape (n, ...)
+    X : array of shape (n, ...), torch ``Dataset`` or pool object
         Rows in the form the module takes them (float32 for the zoo's models).
+        It is read in order, one chunk at a time: a ``Dataset`` (items ``x``
+        or ``(x, target)``) through a ``DataLoader`` (``iterator_valid__num_workers``
+        of the net sets its workers), a pool object
+        (:class:`skal.pools.ParquetPool`) with ``take``.
     loss : "entropy", "expected" or callable
         The per-sample loss of the row's log-probabilities ``(C,)`` (see
         ``SAMPLE_LOSSES``); a callable gets that tensor and returns a scalar.
@@ -123,8 +129,10 @@ def per_sample_grad_norms(
     parameters : "all", "last", str, list or callable
         Which parameters the gradient is taken for; see :func:`select_parameters`.
     batch_size : int, optional
-        Rows per vectorised chunk; by default at most 256, fewer when a
-        chunk's per-sample gradients would pass about 256 MiB.
+        Rows per vectorised chunk (``"loop"``: rows read at a time); by default
+        at most 256, fewer when a chunk's per-sample gradients would pass
+        about 256 MiB (``"loop"``: the net's ``batch_size``, 256 when it has
+        none or -1).
     method : "vmap" or "loop"
         ``"vmap"``: ``torch.func`` (fast). ``"loop"``: one ``backward()`` per row,
         the reference procedure, for modules ``vmap`` cannot trace.
@@ -149,7 +157,7 @@ def per_sample_grad_norms(
     to_log_proba = log_proba_fn(net)
     run = _norms_vmap if method == "vmap" else _norms_loop
     with eval_mode(module):
-        return run(module, X, names, loss, to_log_proba, GRAD_NORMS[norm], batch_size, net.device)
+        return run(module, X, names, loss, to_log_proba, GRAD_NORMS[norm], batch_size, net)
 
 
 def _shortcut_layers(module, names, X, device):
@@ -163,7 +171,8 @@ def _shortcut_layers(module, names, X, device):
     batched backward, instead of forming every per-sample weight gradient.
     One dry forward pass finds the layers where this holds: a layer applied
     twice (weight sharing), a Linear on a sequence, a grouped or non-zero
-    padded convolution keep the plain per-sample gradient.
+    padded convolution keep the plain per-sample gradient. The pass reads only
+    the first row of ``X`` (an array, a ``Dataset`` or a pool object).
 
     Returns ``{name: (module, output shape of one sample)}``.
     """
@@ -173,7 +182,7 @@ def _shortcut_layers(module, names, X, device):
         for name, m in module.named_modules()
         if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and ({f"{name}.weight", f"{name}.bias"} & selected)
     }
-    if not layers or len(X) == 0:
+    if not layers or n_rows(X) == 0:
         return {}
     calls = {name: [] for name in layers}
     handles = [
@@ -182,7 +191,7 @@ def _shortcut_layers(module, names, X, device):
     ]
     try:
         with torch.no_grad():
-            module(to_tensor(X[:1], device))
+            module(to_tensor(first_row(X), device))
     finally:
         for h in handles:
             h.remove()
@@ -222,7 +231,8 @@ def _conv_weight_norms(m, inputs, out_grads):
     return torch.linalg.vector_norm(torch.bmm(G, U.transpose(1, 2)).flatten(1), dim=1)
 
 
-def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, device):
+def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
+    device = net.device
     shortcut = _shortcut_layers(module, names, X, device)
     shortcut_params = {f"{name}.{kind}" for name in shortcut for kind in ("weight", "bias")}
     chosen = set(names) - shortcut_params
@@ -259,10 +269,11 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, device
     handles = [
         m.register_forward_hook(shift_output(name, isinstance(m, torch.nn.Conv2d))) for name, (m, _) in shortcut.items()
     ]
-    scores = np.empty(len(X), dtype=np.float64)
+    scores = np.empty(n_rows(X), dtype=np.float64)
+    start = 0
     try:
-        for start in range(0, len(X), batch_size):
-            xb = to_tensor(X[start : start + batch_size], device)
+        for batch in iter_batches(X, batch_size, net):
+            xb = to_tensor(batch, device)
             (grads, output_grads), captured = grads_of(params, shifts, xb)
             columns = []
             for n in names:
@@ -278,21 +289,33 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, device
                 else:
                     columns.append(torch.linalg.vector_norm(g, dim=1) * captured[layer])
             scores[start : start + len(xb)] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
+            start += len(xb)
     finally:
         for h in handles:
             h.remove()
-    return scores
+    return _check_count(scores, start)
 
 
-def _norms_loop(module, X, names, loss, to_log_proba, reduce, batch_size, device):
+def _norms_loop(module, X, names, loss, to_log_proba, reduce, batch_size, net):
+    device = net.device
     by_name = dict(module.named_parameters())
     chosen = [by_name[n] for n in names]
-    scores = np.empty(len(X), dtype=np.float64)
-    for i in range(len(X)):
-        x = to_tensor(X[i : i + 1], device)
-        # autograd.grad leaves the parameters' .grad untouched (no zero_grad needed)
-        grads = torch.autograd.grad(loss(to_log_proba(first_output(module(x)))[0]), chosen, allow_unused=True)
-        zero = torch.zeros((), device=device)
-        norms = torch.stack([torch.linalg.vector_norm(g) if g is not None else zero for g in grads])
-        scores[i] = reduce(norms.double()[None])[0].item()
+    scores = np.empty(n_rows(X), dtype=np.float64)
+    zero = torch.zeros((), device=device)
+    i = 0
+    for batch in iter_batches(X, resolve_batch_size(batch_size, net, X), net):
+        xb = to_tensor(batch, device)
+        for j in range(len(xb)):  # one backward per row, a batch of one
+            # autograd.grad leaves the parameters' .grad untouched (no zero_grad needed)
+            out = first_output(module(xb[j : j + 1]))
+            grads = torch.autograd.grad(loss(to_log_proba(out)[0]), chosen, allow_unused=True)
+            norms = torch.stack([torch.linalg.vector_norm(g) if g is not None else zero for g in grads])
+            scores[i] = reduce(norms.double()[None])[0].item()
+            i += 1
+    return _check_count(scores, i)
+
+
+def _check_count(scores, n_read):
+    if n_read != len(scores):
+        raise ValueError(f"per_sample_grad_norms: X yielded {n_read} rows, but has {len(scores)}.")
     return scores

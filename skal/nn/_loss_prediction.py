@@ -7,6 +7,7 @@ import torch
 from skorch import NeuralNetClassifier
 from skorch.dataset import unpack_data
 
+from ._batches import iter_batches, resolve_batch_size
 from ._embedding import last_linear_name
 from ._outputs import first_output, log_proba_fn, to_tensor
 
@@ -205,14 +206,19 @@ class LossPredictionNet(NeuralNetClassifier):
         )
 
     def predict_loss(self, X):
-        """The loss-prediction module's l̂ for each row of ``X``, float64 ``(n,)``, in eval mode."""
+        """The loss-prediction module's l̂ for each row of ``X``, float64 ``(n,)``, in eval mode.
+
+        ``X`` (an array, a torch ``Dataset`` or a pool object such as
+        :class:`skal.pools.ParquetPool`) is read in order, ``batch_size`` rows
+        at a time (all at once for -1); a ``Dataset`` through a ``DataLoader``
+        with ``iterator_valid__num_workers`` workers.
+        """
         self.check_is_fitted()
         out = []
-        step = self.batch_size if self.batch_size and self.batch_size > 0 else max(len(X), 1)
         self._set_training(False)
         with torch.no_grad():
-            for start in range(0, len(X), step):
-                xb = to_tensor(X[start : start + step], self.device)
+            for batch in iter_batches(X, resolve_batch_size(self.batch_size, self, X), self):
+                xb = to_tensor(batch, self.device)
                 with self._tapped() as features:
                     self.module_(xb)
                 out.append(self.lossnet_(features).double().cpu().numpy())

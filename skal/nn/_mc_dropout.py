@@ -5,6 +5,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ..utils._compat import n_rows
+from ._batches import iter_batches, resolve_batch_size
 from ._modes import eval_mode
 from ._outputs import first_output, log_proba_fn, to_tensor
 
@@ -71,19 +73,27 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
     """T stochastic forward passes over ``X`` with only dropout active, accumulated per row.
 
     Memory is O(n·C) whatever T: the passes are summed as they come, never
-    stored as a (T, n, C) tensor. The passes draw from a forked torch
-    generator seeded with ``seed``; the caller's global torch random state is
-    left as it was.
+    stored as a (T, n, C) tensor, and ``X`` is read one batch at a time. The
+    passes draw from a forked torch generator seeded with ``seed``, once,
+    batch after batch in row order; reading the rows draws nothing from it,
+    so an array and a ``Dataset`` of the same rows give the same statistics.
+    The caller's global torch random state is left as it was.
 
     Parameters
     ----------
     net : initialized skorch NeuralNet (``CrossEntropyLoss`` or ``NLLLoss``)
-    X : array of shape (n, ...)
+    X : array of shape (n, ...), torch ``Dataset`` or pool object
+        A ``Dataset`` (items ``x`` or ``(x, target)``) is streamed through a
+        ``DataLoader`` (``iterator_valid__num_workers`` of the net sets its
+        workers); a pool object (:class:`skal.pools.ParquetPool`) is read with
+        ``take``, batch by batch.
     n_samples : int
         T, the number of stochastic passes (10 in the code of Ash et al. and of Chandra et al.).
     seed : int
     batch_size : int, optional
-        Rows per forward pass; default the net's ``batch_size``.
+        Rows per forward pass; default the net's ``batch_size`` (its -1: all
+        rows at once). Batches are the unit of the random stream: the same
+        rows with another ``batch_size`` draw other dropout masks.
 
     Returns
     -------
@@ -102,17 +112,21 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
         raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
     module = net.module_
     to_log_proba = log_proba_fn(net)
-    batch_size = batch_size or getattr(net, "batch_size", 256) or 256
-    if batch_size <= 0:  # skorch's -1: the whole data set at once
-        batch_size = max(len(X), 1)
+    n = n_rows(X)
+    batch_size = resolve_batch_size(batch_size, net, X)
     device = torch.device(net.device)
     # torch.manual_seed reseeds every CUDA device too: fork them all, so all are restored
     fork = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
     mean_proba = mean_entropy = votes_out = None  # allocated once C is known: no per-chunk lists to concatenate
+    start = 0
     with torch.random.fork_rng(devices=fork), only_dropout_active(module), torch.no_grad():
         torch.manual_seed(int(seed))
-        for start in range(0, len(X), batch_size):
-            xb = to_tensor(X[start : start + batch_size], device)
+        stream = torch.get_rng_state()
+        for batch in iter_batches(X, batch_size, net):
+            # reading a batch may draw from the global CPU generator (a Dataset's random transform): the passes go
+            # on from where the previous batch's passes left the stream, so how the rows are stored cannot shift it
+            torch.set_rng_state(stream)
+            xb = to_tensor(batch, device)
             sum_p = sum_h = votes = None
             for _ in range(int(n_samples)):
                 log_p = to_log_proba(first_output(module(xb))).double()
@@ -122,15 +136,19 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
                 sum_p = p if sum_p is None else sum_p + p
                 sum_h = h if sum_h is None else sum_h + h
                 votes = vote if votes is None else votes + vote
+            stream = torch.get_rng_state()
             if mean_proba is None:
                 n_classes = sum_p.shape[1]
-                mean_proba = np.empty((len(X), n_classes))
-                mean_entropy = np.empty(len(X))
-                votes_out = np.empty((len(X), n_classes), dtype=np.int32)
+                mean_proba = np.empty((n, n_classes))
+                mean_entropy = np.empty(n)
+                votes_out = np.empty((n, n_classes), dtype=np.int32)
             rows = slice(start, start + len(xb))
             mean_proba[rows] = (sum_p / n_samples).cpu().numpy()
             mean_entropy[rows] = (sum_h / n_samples).cpu().numpy()
             votes_out[rows] = votes.cpu().numpy()
+            start += len(xb)
+    if start != n:
+        raise ValueError(f"mc_dropout_stats: X yielded {start} rows, but has {n}.")
     if mean_proba is None:
         return MCDropoutStats(np.empty((0, 0)), np.empty(0), np.empty((0, 0), np.int32), int(n_samples))
     return MCDropoutStats(mean_proba, mean_entropy, votes_out, int(n_samples))

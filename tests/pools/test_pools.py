@@ -42,25 +42,6 @@ def _net(**kwargs):
     )
 
 
-@pytest.fixture(scope="module")
-def image_folder(tmp_path_factory):
-    """60 8x8 RGB PNGs in 3 class folders, and the oracle's labels in ImageFolder's row order."""
-    tv = pytest.importorskip("torchvision")
-    from PIL import Image
-
-    root = tmp_path_factory.mktemp("images")
-    rng = np.random.default_rng(0)
-    for k in range(60):
-        c = k % 3
-        folder = root / f"class{c}"
-        folder.mkdir(exist_ok=True)
-        pixels = np.clip(rng.normal(60 + 70 * c, 40, size=(8, 8, 3)), 0, 255).astype(np.uint8)
-        Image.fromarray(pixels).save(folder / f"{k:03d}.png")
-    dataset = tv.datasets.ImageFolder(str(root), transform=tv.transforms.ToTensor())
-    y = np.array([target for _, target in dataset.samples])
-    return dataset, y
-
-
 class NoTargets(torch.utils.data.Dataset):
     """Reads a dataset's inputs only; fails if its targets are asked for through __getitem__'s tuple."""
 
@@ -197,22 +178,6 @@ def test_a_memmap_is_never_copied_whole(tmp_path):
 
 
 # ----------------------------------------------------------------- parquet
-@pytest.fixture
-def parquet_pool(tmp_path):
-    pa = pytest.importorskip("pyarrow")
-    pq = pytest.importorskip("pyarrow.parquet")
-    from skal.pools import ParquetPool
-
-    X, y = make_blobs_pool(n=120)
-    X = X.astype(np.float32)
-    columns = [f"x{k}" for k in range(X.shape[1])]
-    for part in range(3):  # three files, read through a glob
-        rows = slice(40 * part, 40 * (part + 1))
-        table = pa.table({**{c: X[rows, k] for k, c in enumerate(columns)}, "label": y[rows]})
-        pq.write_table(table, tmp_path / f"part{part}.parquet", row_group_size=16)
-    return ParquetPool(str(tmp_path / "*.parquet"), columns=columns), X, y
-
-
 @pytest.mark.parametrize(
     "strategy",
     [S.Entropy(), S.Margin(), S.Random(), S.KMeansSampling(embedding="input"), S.Coreset(embedding="input")],
@@ -251,13 +216,3 @@ def test_lazy_pool_objects_are_not_array_like():
 
     assert not is_pool_object(np.zeros(3)) and not is_pool_object(torch.zeros(3)) and not is_pool_object([1])
     assert inspect.isclass(S.Entropy)
-
-
-@pytest.mark.parametrize("strategy", [S.BALD(n_samples=2), S.GradNorm()], ids=["BALD", "GradNorm"])
-def test_net_slicing_strategies_refuse_a_dataset_pool_up_front(image_folder, strategy):
-    """MC dropout and gradient norms slice arrays: on a Dataset pool they are refused before any state changes."""
-    dataset, y = image_folder
-    al = ActiveLearner(_net(), strategy, initial_size=6, n_rounds=0, random_state=0, classes=[0, 1, 2])
-    with pytest.raises(ValueError, match="numpy array or memmap"):
-        al.fit(dataset, y)
-    assert not hasattr(al, "labeled_indices_")
