@@ -3,9 +3,12 @@
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+@pytest.mark.xdist_group("ray")  # the README's Ray example starts a local cluster: one at a time per machine
 def test_readme_python_blocks_run():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert len(blocks) >= 2
@@ -16,6 +19,7 @@ def test_readme_python_blocks_run():
     assert learner.predict(namespace["X"][:5]).shape == (5,)
     big = namespace["big_learner"]  # the memmap pool of "Large pools"
     assert [r["n_labeled"] for r in big.history_] == [400, 900, 1400]
+    assert namespace["ray_learner"].labeled_round_.max() == 2  # "Large pools and clusters", on a local Ray cluster
 
 
 def test_readme_opens_with_the_two_commands():
