@@ -4,7 +4,7 @@ import hashlib
 
 import numpy as np
 
-from ..pools._views import CastRows, _PoolObject
+from ..pools._views import CastRows, RowsView, _PoolObject
 from ..utils._compat import n_rows, take_rows
 from ..utils._scoring import CHUNK_ROWS, apply_chunk, new_output
 
@@ -40,6 +40,8 @@ def _portable(pool):
         return _MemmapHandle(pool)
     if isinstance(pool, CastRows) and isinstance(pool.X, np.memmap):
         return ("cast", _MemmapHandle(pool.X), pool.dtype)
+    if isinstance(pool, RowsView):
+        return ("rows", _portable(pool.X), pool.rows)
     return pool
 
 
@@ -48,6 +50,8 @@ def _reopen(portable):
         return portable.open()
     if isinstance(portable, tuple) and portable and portable[0] == "cast":
         return CastRows(portable[1].open(), portable[2])
+    if isinstance(portable, tuple) and portable and portable[0] == "rows":
+        return RowsView(_reopen(portable[1]), portable[2])
     return portable
 
 
@@ -271,6 +275,19 @@ class RayPool(_PoolObject):
                 out = np.empty((len(rows), *X.shape[1:]), dtype=X.dtype)
             out[mine] = X
         return out if out is not None else np.empty((0, len(self.columns)))
+
+    def subset(self, rows):
+        """The pool rows ``rows`` as a ``RayPool`` still scored on the workers (a ``ray.data.Dataset``: an array).
+
+        What :class:`skal.strategies.Subsample` hands its inner strategy: a
+        representation strategy on a random candidate subset then embeds only
+        those rows, on the cluster (the two-stage prefilter for pools whose
+        embeddings do not fit).
+        """
+        if is_ray_dataset(self.pool):
+            return self.take(rows)
+        view = RowsView(self.pool, rows)
+        return RayPool(view, num_workers=self.num_workers, num_cpus=self.num_cpus, num_gpus=self.num_gpus)
 
     def map_rows(self, rows, fn, estimator, *, chunk_rows=CHUNK_ROWS, contiguous_ok=False):
         """``fn`` over the pool rows ``rows`` on the workers; see :func:`skal.utils._scoring.map_rows`."""

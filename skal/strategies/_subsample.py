@@ -58,6 +58,12 @@ class CandidateScoringStrategy(ScoringStrategy):
         return draw_candidates(labeled, self.n_candidates, self._rng)
 
 
+def _subset(X, rows):
+    """Rows ``rows`` of the pool: a pool that scores elsewhere (``RayPool.subset``) stays there."""
+    subset = getattr(X, "subset", None)
+    return subset(rows) if callable(subset) else take_rows(X, rows)
+
+
 class Subsample(QueryStrategy):
     """Run ``strategy`` on a random subset of the unlabeled rows.
 
@@ -70,6 +76,11 @@ class Subsample(QueryStrategy):
     ``pseudo_labels_``; ``requirements``, ``needs`` and ``needs_estimator``
     are the inner strategy's. With ``n_candidates=None`` S is every unlabeled
     row and ``Subsample`` behaves exactly like ``strategy``.
+
+    It is also the two-stage prefilter for representation strategies on pools
+    whose embeddings do not fit: ``Subsample(Coreset(), n_candidates=200_000)``
+    embeds only the labeled rows and S (on the workers of a
+    :class:`skal.distributed.RayPool`).
 
     Parameters
     ----------
@@ -118,7 +129,7 @@ class Subsample(QueryStrategy):
         self.candidates_ = draw_candidates(labeled, self.n_candidates, as_generator(self.random_state))
         self._rows = np.union1d(np.flatnonzero(labeled), self.candidates_)
         if len(self._rows) < len(labeled):  # S is a strict subset: the inner strategy sees only its rows
-            X, labeled = take_rows(X, self._rows), labeled[self._rows]
+            X, labeled = _subset(X, self._rows), labeled[self._rows]
             y = None if y is None else take_rows(y, self._rows)
         self.strategy_ = clone(self.strategy)._fit_checked(X, labeled, estimator, y)
         self.n_available_ = self.strategy_.n_available_

@@ -75,6 +75,24 @@ def test_memmap_pool_reaches_the_workers_as_its_file(ray_cluster, net_pool, tmp_
     np.testing.assert_array_equal(remote, local)
 
 
+def test_subsample_prefilter_embeds_only_the_candidates_on_the_workers(ray_cluster, net_pool):
+    """Subsample(Coreset()): the two-stage prefilter; the candidate rows stay a RayPool and give the local picks."""
+    from skal.distributed import RayPool
+
+    X, y, labeled, net = net_pool
+    pool = RayPool(X)
+    assert isinstance(pool.subset(np.arange(10)), RayPool)
+
+    def picks(P):
+        return strategies.Subsample(strategies.Coreset(), n_candidates=2000, random_state=0).fit(
+            P, labeled=labeled, estimator=net
+        )
+
+    local, remote = picks(X), picks(pool)
+    assert isinstance(remote.strategy_._E, np.ndarray) and len(remote.strategy_._E) == 2000 + labeled.sum()
+    np.testing.assert_array_equal(remote.query(20), local.query(20))
+
+
 def test_image_folder_pool(ray_cluster, image_folder):
     """A torch Dataset travels pickled (its file paths); a small conv-free net scores it like the array."""
     import torch
