@@ -84,10 +84,10 @@ def _lazy_features(X):
 
 def flat_rows(estimator, inputs, start):
     """The rows of one chunk, flattened to float32 ``(n, d)`` (a ``Subset`` read through a ``DataLoader``)."""
-    if is_torch_dataset(inputs):
-        from ..pools._torch import iter_inputs
+    if is_torch_dataset(inputs):  # read through a DataLoader with its own generator: torch's global one is untouched
+        from ..nn._batches import iter_batches
 
-        parts = [xb.numpy().reshape(len(xb), -1) for xb in iter_inputs(inputs, max(len(inputs), 1))]
+        parts = [xb.numpy().reshape(len(xb), -1) for xb in iter_batches(inputs, max(len(inputs), 1))]
         return np.concatenate(parts).astype(np.float32, copy=False)
     inputs = np.asarray(inputs)
     return inputs.reshape(len(inputs), -1).astype(np.float32, copy=False)
