@@ -36,6 +36,7 @@ class LabelPool:
         self.n = n
         self.known_classes = classes
         self.labeled_round = np.full(n, -1, dtype=np.intp)
+        self._labeled = np.zeros(n, dtype=bool)  # labeled_round >= 0, kept in step by add()
         self.indices = np.empty(0, dtype=np.intp)
         self.labels = np.empty(0, dtype=classes.dtype if classes is not None else np.float64)
         self.skipped = np.zeros(n, dtype=bool)
@@ -52,6 +53,11 @@ class LabelPool:
             state["_fingerprint"], state["X"] = self.fingerprint(), None
         return state
 
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "_labeled" not in state:  # pickled before the mask was kept
+            self._labeled = self.labeled_round >= 0
+
     def fingerprint(self):
         """SHA-256 of the pool's rows (see :func:`skal.journal.pool_fingerprint`), computed once."""
         if self._fingerprint is None:
@@ -60,7 +66,10 @@ class LabelPool:
 
     @property
     def labeled(self):
-        return self.labeled_round >= 0
+        """``labeled_round >= 0`` as a read-only boolean mask (kept by :meth:`add`, not recomputed)."""
+        mask = self._labeled.view()
+        mask.flags.writeable = False
+        return mask
 
     @property
     def classes(self):
@@ -71,11 +80,11 @@ class LabelPool:
 
     def n_available(self):
         """Rows that can still be offered: unlabeled and not skipped."""
-        return int((~self.labeled & ~self.skipped).sum())
+        return self.n - int(np.count_nonzero(self._labeled | self.skipped))
 
     def n_paid(self):
         """Labels that came from the oracle (pseudo-labels cost no budget)."""
-        return int(self.labeled.sum() - self.pseudo.sum())
+        return int(np.count_nonzero(self._labeled)) - int(np.count_nonzero(self.pseudo))
 
     def rows(self, rows):
         """Pool rows ``rows`` in the pool's own type."""
@@ -84,6 +93,7 @@ class LabelPool:
     def add(self, rows, labels, round_, pseudo=False):
         """Record ``labels`` for ``rows`` as labeled in ``round_``."""
         self.labeled_round[rows] = round_
+        self._labeled[rows] = True
         self.indices = np.concatenate([self.indices, rows])
         self.labels = np.concatenate([self.labels, labels]) if len(self.labels) else np.asarray(labels)
         if pseudo:

@@ -256,6 +256,14 @@ class ProbaStrategy(ScoringStrategy):
 
 
 def proba_scores(estimator, inputs, start, *, score):
-    """``score(proba)`` of the model's validated class probabilities for ``inputs`` (one chunk of the pool)."""
-    proba = np.asarray(estimator.predict_proba(as_net_input(inputs)), dtype=np.float64)
-    return score(check_proba(proba, estimator=estimator))
+    """``score(proba)`` of the model's validated class probabilities for ``inputs`` (one chunk of the pool).
+
+    ``score`` gets float64 probabilities; skal's own score functions (``FLOAT64_SCORES``) take the model's
+    float32 ones as they are and compute in float64 themselves, without a converted copy.
+    """
+    from ._scores import FLOAT64_SCORES
+
+    proba = check_proba(estimator.predict_proba(as_net_input(inputs)), estimator=estimator)
+    if proba.dtype != np.float64 and not (proba.dtype.kind == "f" and score in FLOAT64_SCORES):
+        proba = proba.astype(np.float64)
+    return score(proba)

@@ -1,13 +1,17 @@
 """Pure score functions of class probabilities, shape ``(n_samples, n_classes)``.
 
-They are numerically safe (``xlogy`` for entropy, ``np.partition`` for the
-margin) and have no side effects, so they are tested on their own.
+They are numerically safe (``0 log 0 = 0`` as in ``scipy.special.xlogy`` for
+entropy, ``np.partition`` for the margin) and have no side effects, so they
+are tested on their own.
 """
 
 import numpy as np
-from scipy.special import xlogy
+
+from ..utils._validation import row_sums
 
 __all__ = ["least_confidence", "high_confidence", "margin", "entropy", "bald", "variation_ratio"]
+
+_LOG_SMALLEST = np.log(np.nextafter(0.0, 1.0))  # log of the smallest positive float64, about -744.4
 
 
 def _as_proba(proba):
@@ -66,8 +70,24 @@ def entropy(proba):
     >>> entropy([[1.0, 0.0]]).tolist()
     [0.0]
     """
-    proba = _as_proba(proba)
-    return np.maximum(-xlogy(proba, proba).sum(axis=1), 0.0)
+    proba = np.asarray(proba)
+    if proba.dtype.kind != "f":
+        proba = _as_proba(proba)
+    elif proba.ndim != 2:
+        raise ValueError(f"proba must be 2-D (n_samples, n_classes); got shape {proba.shape}.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # p log p in float64 (float32 p is read as float64, not copied first). log(0) = -inf is raised to
+        # log(5e-324), below the log of any p > 0, so that 0 log 0 is 0 as in xlogy; NaN (from a NaN or
+        # negative p) stays NaN, as in xlogy.
+        plogp = np.log(proba, dtype=np.float64)
+        np.maximum(plogp, _LOG_SMALLEST, out=plogp)
+        plogp *= proba
+    h = row_sums(plogp, negate=True)
+    return np.maximum(h, 0.0, out=h)
+
+
+#: Score functions that compute in float64 from probabilities of any float dtype: they need no float64 copy.
+FLOAT64_SCORES = frozenset({least_confidence, high_confidence, margin, entropy})
 
 
 def bald(mean_proba, mean_entropy):

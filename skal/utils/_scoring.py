@@ -20,13 +20,49 @@ __all__ = [
     "chunk_inputs",
     "chunk_seed",
     "new_output",
+    "auto_chunk_rows",
     "all_rows",
     "as_net_input",
     "CHUNK_ROWS",
+    "CHUNK_BYTES",
 ]
 
 #: Rows per chunk: bounds working memory (``chunk_rows x n_classes`` for probabilities) for any pool size.
 CHUNK_ROWS = 8192
+#: Working memory of one chunk of a deterministic function over an array pool (:func:`auto_chunk_rows`).
+CHUNK_BYTES = 32 * 2**20
+#: The most rows :func:`auto_chunk_rows` puts in a chunk.
+MAX_CHUNK_ROWS = 128 * CHUNK_ROWS
+
+
+def auto_chunk_rows(X, estimator=None, contiguous_ok=False):
+    """Rows per chunk that :func:`map_rows` takes when not told: ``CHUNK_ROWS``, or more for narrow rows.
+
+    When a row's value does not depend on the rest of its chunk
+    (``contiguous_ok``, a deterministic model) and the pool is an array or
+    memmap, a chunk holds as many rows as fit in ``CHUNK_BYTES``, a row
+    counted at 8 bytes per feature value (a model working in float64 converts
+    them) and per class of ``estimator.classes_`` (its probabilities): fewer
+    calls of the model for a cheap model on narrow rows, the same chunks as
+    before for wide ones. A multiple of ``CHUNK_ROWS``, at least ``CHUNK_ROWS``
+    and at most ``MAX_CHUNK_ROWS``.
+
+    Examples
+    --------
+    >>> auto_chunk_rows(np.zeros((10, 64), np.float32), contiguous_ok=True)  # 32 MiB / (8 * (64 + 2)) rows
+    57344
+    >>> auto_chunk_rows(np.zeros((10, 64), np.float32)), auto_chunk_rows([[0.0]] * 10, contiguous_ok=True)
+    (8192, 8192)
+    """
+    if not (contiguous_ok and isinstance(X, np.ndarray) and X.ndim >= 1):
+        return CHUNK_ROWS
+    try:
+        n_classes = len(estimator.classes_)
+    except Exception:  # no classes_ yet (an unfitted net), or none at all
+        n_classes = 0
+    row_bytes = 8 * (int(np.prod(X.shape[1:], dtype=np.int64)) + max(n_classes, 2))
+    rows = CHUNK_BYTES // row_bytes // CHUNK_ROWS * CHUNK_ROWS
+    return int(min(max(rows, CHUNK_ROWS), MAX_CHUNK_ROWS))
 
 
 def chunk_seed(seed, start):
@@ -100,19 +136,26 @@ def _outputs(value):
     return value if isinstance(value, tuple) else (value,)
 
 
-def apply_chunk(fn, estimator, X, rows, start, contiguous_ok=False):
-    """``fn(estimator, inputs, start)`` for pool rows ``rows``, as a tuple of arrays with one row per entry."""
+def _chunk_values(fn, estimator, X, rows, start, contiguous_ok):
+    """``(values, keep)``: ``fn``'s arrays for the chunk's inputs, and the positions of ``rows`` in them (or None)."""
     inputs, keep = chunk_inputs(X, rows, contiguous_ok)
     values = tuple(np.asarray(v) for v in _outputs(fn(estimator, inputs, start)))
-    if keep is not None:
-        values = tuple(v[keep] for v in values)
+    expected = len(rows) if keep is None else int(keep[-1]) + 1  # a view of the span's rows
     for v in values:
-        if v.shape[:1] != (len(rows),):
-            raise ValueError(f"{getattr(fn, '__name__', fn)!r} returned {v.shape[0]} rows for {len(rows)}.")
-    return values
+        if v.shape[:1] != (expected,):
+            raise ValueError(
+                f"{getattr(fn, '__name__', fn)!r} returned {v.shape[0] if v.ndim else 0} rows for {expected}."
+            )
+    return values, keep
 
 
-def map_rows(X, rows, fn, estimator, *, chunk_rows=CHUNK_ROWS, contiguous_ok=False):
+def apply_chunk(fn, estimator, X, rows, start, contiguous_ok=False):
+    """``fn(estimator, inputs, start)`` for pool rows ``rows``, as a tuple of arrays with one row per entry."""
+    values, keep = _chunk_values(fn, estimator, X, rows, start, contiguous_ok)
+    return values if keep is None else tuple(v[keep] for v in values)
+
+
+def map_rows(X, rows, fn, estimator, *, chunk_rows=None, contiguous_ok=False):
     """``fn`` applied to the pool rows ``rows``, ``chunk_rows`` at a time, concatenated in the order of ``rows``.
 
     Parameters
@@ -131,7 +174,9 @@ def map_rows(X, rows, fn, estimator, *, chunk_rows=CHUNK_ROWS, contiguous_ok=Fal
         pickle (a module-level function, possibly in ``functools.partial``)
         to run on a cluster.
     estimator : the model ``fn`` uses (or None)
-    chunk_rows : int
+    chunk_rows : int, optional
+        Rows per chunk; None takes :func:`auto_chunk_rows` (``CHUNK_ROWS``,
+        or more for narrow rows of an array under ``contiguous_ok``).
     contiguous_ok : bool
         True when a row's value does not depend on the other rows of its
         chunk (a deterministic model): nearly contiguous rows of an array are
@@ -151,17 +196,24 @@ def map_rows(X, rows, fn, estimator, *, chunk_rows=CHUNK_ROWS, contiguous_ok=Fal
     [16.0, 0.0]
     """
     rows = np.asarray(rows, dtype=np.intp).reshape(-1)
+    if chunk_rows is None:
+        chunk_rows = auto_chunk_rows(X, estimator, contiguous_ok)
     distributed = getattr(X, "map_rows", None)
     if callable(distributed):
         return distributed(rows, fn, estimator, chunk_rows=chunk_rows, contiguous_ok=contiguous_ok)
     outs = None
     for start in range(0, len(rows), chunk_rows):
         part = rows[start : start + chunk_rows]
-        values = apply_chunk(fn, estimator, X, part, start, contiguous_ok)
+        values, keep = _chunk_values(fn, estimator, X, part, start, contiguous_ok)
         if outs is None:
             outs = tuple(new_output(len(rows), v) for v in values)
         for out, v in zip(outs, values):
-            out[start : start + len(part)] = v
+            if keep is None:
+                out[start : start + len(part)] = v
+            elif v.dtype == out.dtype:  # the kept rows of the span's values, gathered straight into the output
+                np.take(v, keep, axis=0, out=out[start : start + len(part)], mode="clip")
+            else:
+                out[start : start + len(part)] = v[keep]
     if outs is None:
         raise ValueError("map_rows needs at least one row.")
     return outs if len(outs) > 1 else outs[0]
