@@ -197,6 +197,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _new_run(self, pool, adapter, strategy, initial, seed, scorer):
         run = Run(pool, adapter, strategy, initial, seed, warm_start=self.warm_start, class_weight=self.class_weight)
+        # check_pool refused NaN/inf in an array, sparse or DataFrame pool unless the estimator takes them
+        run.pool_finite = not adapter.accepts_nan() and not checks.is_object_pool(pool.X)
         run.min_classes = self.min_classes
         run.score = lambda model, X_val, y_val: self._score_with(scorer, model, X_val, y_val)
         return run

@@ -6,9 +6,11 @@ carried between steps through the learner.
 """
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn import config_context
 from sklearn.base import clone
 
 from ..exceptions import JournalError
@@ -54,6 +56,7 @@ class Run:
     stopped: bool = False
     stop_reason: str = None
     unsaved: tuple = None
+    pool_finite: bool = False  # the pool was checked for NaN/inf before the run: scoring need not check it again
 
     @property
     def round(self):
@@ -151,7 +154,10 @@ def select(run, n):
             check_first_pool(strategy, run.adapter)  # features of X itself need no model; probabilities do
     # Scoring runs under its own torch seed: skorch's data loaders draw from the
     # global generator even in eval mode, and MC-dropout strategies need a seed.
-    with torch_seed(derive_seed(run.seed, round_, "score")):
+    # A pool checked for NaN/inf before the run is not checked again by every
+    # predict_proba of every round (half of a cheap model's pass over a memmap).
+    finite = config_context(assume_finite=True) if run.pool_finite else nullcontext()
+    with torch_seed(derive_seed(run.seed, round_, "score")), finite:
         strategy.fit(X, labeled=labeled, estimator=model, y=y)
         rows = check_rows(strategy, strategy.query(n), labeled, n)
     pseudo = getattr(strategy, "pseudo_labels_", None)

@@ -165,8 +165,9 @@ def map_rows(X, rows, fn, estimator, *, chunk_rows=None, contiguous_ok=False):
         or pool object. A pool with a ``map_rows`` method (a
         ``skal.distributed.RayPool``) computes the chunks itself, on its
         workers.
-    rows : 1-D int array
-        Pool indices.
+    rows : 1-D int array or None
+        Pool indices; None for every row, in order (an array pool is then
+        read in slices, without an index).
     fn : callable ``fn(estimator, inputs, start) -> array or tuple of arrays``
         ``inputs`` are the chunk's rows in the pool's type (a ``Subset`` for a
         ``Dataset``); ``start`` is the chunk's position in ``rows`` (for a
@@ -195,9 +196,11 @@ def map_rows(X, rows, fn, estimator, *, chunk_rows=None, contiguous_ok=False):
     >>> map_rows(np.arange(10.0).reshape(5, 2), [4, 0], twice, None).tolist()
     [16.0, 0.0]
     """
-    rows = np.asarray(rows, dtype=np.intp).reshape(-1)
     if chunk_rows is None:
         chunk_rows = auto_chunk_rows(X, estimator, contiguous_ok)
+    if rows is None and isinstance(X, np.ndarray):
+        return _map_array(X, fn, estimator, chunk_rows)
+    rows = all_rows(X) if rows is None else np.asarray(rows, dtype=np.intp).reshape(-1)
     distributed = getattr(X, "map_rows", None)
     if callable(distributed):
         return distributed(rows, fn, estimator, chunk_rows=chunk_rows, contiguous_ok=contiguous_ok)
@@ -214,6 +217,27 @@ def map_rows(X, rows, fn, estimator, *, chunk_rows=None, contiguous_ok=False):
                 np.take(v, keep, axis=0, out=out[start : start + len(part)], mode="clip")
             else:
                 out[start : start + len(part)] = v[keep]
+    if outs is None:
+        raise ValueError("map_rows needs at least one row.")
+    return outs if len(outs) > 1 else outs[0]
+
+
+def _map_array(X, fn, estimator, chunk_rows):
+    """:func:`map_rows` over every row of an array or memmap, in order: each chunk a view, no index arrays."""
+    n = len(X)
+    outs = None
+    for start in range(0, n, chunk_rows):
+        stop = min(start + chunk_rows, n)
+        values = tuple(np.asarray(v) for v in _outputs(fn(estimator, X[start:stop], start)))
+        for v in values:
+            if v.shape[:1] != (stop - start,):
+                raise ValueError(
+                    f"{getattr(fn, '__name__', fn)!r} returned {v.shape[0] if v.ndim else 0} rows for {stop - start}."
+                )
+        if outs is None:
+            outs = tuple(new_output(n, v) for v in values)
+        for out, v in zip(outs, values):
+            out[start:stop] = v
     if outs is None:
         raise ValueError("map_rows needs at least one row.")
     return outs if len(outs) > 1 else outs[0]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import TruncatedSVD
@@ -273,6 +274,41 @@ def test_nan_for_an_estimator_that_refuses_it_names_the_imputer():
     with pytest.raises(ValueError, match="SimpleImputer"):
         fresh.fit(X_nan, y)
     assert not hasattr(fresh, "labeled_indices_")
+
+
+class ConfigSpyLR(LogisticRegression):
+    """Records scikit-learn's ``assume_finite`` each time the learner's strategy asks for probabilities."""
+
+    seen = []
+
+    def predict_proba(self, X):
+        ConfigSpyLR.seen.append(sklearn.get_config()["assume_finite"])
+        return super().predict_proba(X)
+
+
+class ConfigSpyHGB(HistGradientBoostingClassifier):
+    seen = []
+
+    def predict_proba(self, X):
+        ConfigSpyHGB.seen.append(sklearn.get_config()["assume_finite"])
+        return super().predict_proba(X)
+
+
+@pytest.mark.parametrize(
+    "estimator, pool_checked",
+    [(ConfigSpyLR(max_iter=300), True), (ConfigSpyHGB(max_iter=5, early_stopping=False), False)],
+    ids=["checked-once", "nan-allowed"],
+)
+def test_a_pool_checked_for_nan_at_fit_is_not_checked_again_by_each_query(estimator, pool_checked):
+    """The learner refused NaN/inf in the pool before the run; the strategy's passes skip that scan.
+
+    An estimator that takes NaN gets a pool that was never scanned: its checks stay on.
+    """
+    X, y = make_blobs_pool(n=120, n_features=6)
+    type(estimator).seen.clear()
+    learner(estimator, initial_size=30, query_size=10).fit(X, y)
+    assert type(estimator).seen and set(type(estimator).seen) == {pool_checked}
+    assert sklearn.get_config()["assume_finite"] is False  # nothing leaks out of the run
 
 
 # -------------------------------------------------- finding 5: raw texts

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
@@ -107,3 +109,58 @@ def test_non_probabilities_are_refused(bad):
     X = np.zeros((1, 1))
     with pytest.raises(ProbabilityError, match="CrossEntropyLoss"):
         Entropy().fit(X, estimator=FixedProba(bad))
+
+
+class _CandidatesOnly:
+    """Mixin: score only the candidate rows, never the whole pool (the path for a mostly labeled pool)."""
+
+    _scores_whole_pool = False
+
+
+@pytest.mark.parametrize("cls", list(REFERENCE_KEYS))
+@settings(max_examples=25, deadline=None)
+@given(n_pool=st.integers(1, 120), data=st.data())
+def test_whole_pool_scoring_gives_the_candidates_scores(cls, n_pool, data):
+    labeled = np.asarray(data.draw(st.lists(st.booleans(), min_size=n_pool, max_size=n_pool)), dtype=bool)
+    if labeled.all():
+        labeled[0] = False
+    proba = np.random.default_rng(n_pool).dirichlet(np.ones(3), size=n_pool).astype(np.float32)
+    X, model = np.arange(n_pool, dtype=float)[:, None], FixedProba(proba)
+    whole = cls().fit(X, labeled=labeled, estimator=model)
+    only = type("Only" + cls.__name__, (_CandidatesOnly, cls), {})().fit(X, labeled=labeled, estimator=model)
+    np.testing.assert_array_equal(whole.scores_, only.scores_)  # NaN for labeled rows in both
+    assert whole.n_available_ == only.n_available_ == (~labeled).sum()
+
+
+def test_a_mostly_unlabeled_array_pool_is_scored_whole_in_slices():
+    seen = []
+
+    class Spy(FixedProba):
+        def predict_proba(self, X):
+            seen.append((np.shares_memory(X, pool), np.asarray(X[:, 0], dtype=int).tolist()))
+            return super().predict_proba(X)
+
+    pool = np.arange(10, dtype=float)[:, None]
+    labeled = np.zeros(10, dtype=bool)
+    labeled[[2, 7]] = True  # a fifth of the pool: scoring the 2 labeled rows too is the cheaper pass
+    s = Entropy().fit(pool, labeled=labeled, estimator=Spy(np.full((10, 2), 0.5)))
+    assert seen == [(True, list(range(10)))]  # one view of the pool, no gathered copy
+    assert np.isnan(s.scores_[labeled]).all() and s.query(8).tolist() == [0, 1, 3, 4, 5, 6, 8, 9]
+
+
+@pytest.mark.parametrize("assume_finite", [False, True])
+def test_proba_scores_carries_assume_finite_to_the_model(assume_finite):
+    import sklearn
+
+    from skal.strategies._base import proba_scores
+    from skal.strategies._scores import entropy
+
+    seen = []
+
+    class Spy(FixedProba):
+        def predict_proba(self, X):
+            seen.append(sklearn.get_config()["assume_finite"])
+            return super().predict_proba(X)
+
+    proba_scores(Spy([[0.5, 0.5]]), np.zeros((1, 1)), 0, score=entropy, assume_finite=assume_finite)
+    assert seen == [assume_finite] and sklearn.get_config()["assume_finite"] is False
