@@ -376,7 +376,7 @@ class LabelStudioOracle(Oracle):
     project : int or str, default "skal"
         A project id, or a title: the project with that title is reused, or
         created with :func:`label_config` for ``classes`` and the kind of
-        the first row.
+        the first row. None means ``"skal"``.
     classes : array-like, optional
         The choices offered; default the classes the learner knows. Each
         ``<Choice>`` value is the ``str`` of a class and is mapped back to it.
@@ -438,27 +438,31 @@ class LabelStudioOracle(Oracle):
             context, self._calls = _Notes(self._calls), self._calls + 1
         classes = self.classes if self.classes is not None else context.classes
         client = self._client()
-        kinds = [task_data(row_at(X_rows, k), self.feature_names) for k in range(len(indices))]
-        project = self._project(client, classes, kinds[0][0])
-        tasks = self._tasks(client, project, indices, kinds, context)
+        project = self._project(client, classes, lambda: task_data(row_at(X_rows, 0))[0])
+        tasks = self._tasks(client, project, indices, X_rows, context)
         yield from self._poll(client, project, tasks, classes)
 
     # -- the project -----------------------------------------------------------------------------------------
 
     def _project(self, client, classes, kind):
-        """The project id: the one given, the one titled ``project``, or a new one with skal's label config."""
+        """The project id: the one given, the one titled ``project``, or a new one with skal's label config.
+
+        ``kind()`` gives how rows are shown (``"image"``, ``"text"``, ...), for a new project's config.
+        """
         if getattr(self, "project_id_", None) is None:
             if isinstance(self.project, (int, np.integer)):
                 found = self._call(client, "GET", f"/api/projects/{int(self.project)}/", what="find the project")
             else:
-                found = self._find_project(client, str(self.project))
+                found = self._find_project(client, self._title())
             if found is None:
-                config = label_config(classes, kind)
-                body = {"title": str(self.project), "label_config": config}
+                body = {"title": self._title(), "label_config": label_config(classes, kind())}
                 found = self._call(client, "POST", "/api/projects/", body, what="create the project")
             self._check_choices(found, classes)
             self.project_id_ = int(found["id"])
         return self.project_id_
+
+    def _title(self):
+        return "skal" if self.project is None else str(self.project)
 
     def _find_project(self, client, title):
         page = 1
@@ -487,7 +491,7 @@ class LabelStudioOracle(Oracle):
 
     # -- the tasks -------------------------------------------------------------------------------------------
 
-    def _tasks(self, client, project, indices, kinds, context):
+    def _tasks(self, client, project, indices, X_rows, context):
         """``{position: task id}`` for the batch: tasks journaled for this round, the others created now."""
         key = f"labelstudio:{project}:round:{context.round}"
         note = dict(context.recall(key) or {})
@@ -501,9 +505,18 @@ class LabelStudioOracle(Oracle):
             batch = note.get("batch") or uuid.uuid4().hex
             context.remember(key, {"batch": batch, "tasks": {str(r): t for r, t in known.items()}})
             guesses = _guesses(context.proba(), context.classes)
-            items = [(rows[k], *kinds[k], None if guesses is None else guesses[k]) for k in missing]
+            items = [
+                (rows[k], *task_data(row_at(X_rows, k), self.feature_names), None if guesses is None else guesses[k])
+                for k in missing
+            ]
             known.update(self._import(client, project, items, batch))
             context.remember(key, {"batch": batch, "tasks": {str(r): t for r, t in known.items()}})
+        lost = [r for r in rows if r not in known]
+        if lost:
+            raise OracleError(
+                f"Label Studio project {project} did not report the tasks created for rows {lost[:10]}; "
+                "check the server's log. Nothing of this batch was answered yet."
+            )
         return {k: known[r] for k, r in enumerate(rows)}
 
     def _import(self, client, project, items, batch):

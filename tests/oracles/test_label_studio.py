@@ -9,6 +9,7 @@ import json
 import os
 import threading
 import time
+import urllib.error
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
@@ -349,3 +350,17 @@ def test_end_to_end_a_resumed_fit_creates_no_task_twice(label_studio, tmp_path):
     assert len(rows) == 10 and len(set(rows)) == 10  # 6 in round 0, 4 in round 1, none twice
     assert not second.stopped_ and len(second.labeled_indices_) == 10
     assert journal_answers(journal, X)[0] == annotator.given
+
+
+@pytest.mark.xdist_group("labelstudio")
+def test_a_personal_access_token_works_like_the_legacy_one(label_studio):
+    url, token = label_studio
+    try:
+        pat = labelstudio_server.api(url, token, "POST", "/api/token/", {})["token"]
+    except urllib.error.HTTPError as exc:  # a reused server whose user has one already
+        pytest.skip(f"no personal access token could be made on this server: {exc}")
+    title = f"skal pat {uuid.uuid4().hex[:8]}"
+    oracle = LabelStudioOracle(url, pat, project=title, classes=["neg", "pos"], timeout=0)
+    assert [(p.tolist(), a) for p, a in oracle.stream([4], ["a fine review"])] == [([0], [STOP])]
+    tasks = Annotator(url, token, title, truth=None).tasks()
+    assert [(t["data"]["text"], t["data"]["skal_row"]) for t in tasks] == [("a fine review", 4)]
