@@ -52,6 +52,9 @@ class Callback:
     def on_label(self, learner, **kwargs):
         """After one oracle response was recorded."""
 
+    def on_undo(self, learner, **kwargs):
+        """After a person took back an answer of this round (``row=``: its pool row)."""
+
     def on_round_end(self, learner, **kwargs):
         """After the round's model was trained."""
 

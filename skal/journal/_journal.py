@@ -14,6 +14,7 @@ from ._format import (
     SCHEMA,
     VERSION,
     chain_start,
+    has_table,
     integrity_check,
     label_hash,
     meta_check,
@@ -229,6 +230,58 @@ class LabelJournal:
                     (*values, sha("skipped", *values)),
                 )
 
+    def undo_label(self, row):
+        """Delete the last label written, which must be pool row ``row`` (a person's undo), in one transaction.
+
+        The chain head goes back to the label before it, so the journal verifies
+        as if the label had never been given.
+        """
+        db = self._conn
+        with _transaction(db, self.path):
+            last = db.execute("SELECT seq, row FROM labels ORDER BY seq DESC LIMIT 1").fetchone()
+            if last is None or last[1] != int(row):
+                raise JournalError(
+                    f"cannot undo the label of pool row {int(row)}: only the last label written can be undone "
+                    f"(it is {'none' if last is None else f'row {last[1]}'})."
+                )
+            before = db.execute("SELECT hash FROM labels WHERE seq < ? ORDER BY seq DESC LIMIT 1", (last[0],))
+            before = before.fetchone()
+            head = before[0] if before else chain_start(int(self._meta["n_pool"]), self._meta["pool_sha256"])
+            db.execute("DELETE FROM labels WHERE seq = ?", (last[0],))
+            meta = self._set_meta(labels_head=head)
+        self._meta = meta
+
+    def unskip(self, row):
+        """Forget that pool row ``row`` was skipped (a person's undo of a skip)."""
+        with _transaction(self._conn, self.path):
+            self._conn.execute("DELETE FROM skipped WHERE row = ?", (int(row),))
+
+    def write_note(self, key, value):
+        """Keep a JSON-serializable ``value`` under ``key`` (an oracle's state, e.g. the tasks it created)."""
+        text = json.dumps(value)
+        with _transaction(self._conn, self.path):
+            self._conn.execute(_NOTES_TABLE)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO notes (key, value, digest) VALUES (?, ?, ?)",
+                (str(key), text, sha("notes", str(key), text)),
+            )
+
+    def note(self, key, default=None):
+        """The value :meth:`write_note` kept under ``key``, or ``default``; a note that fails its digest raises."""
+        db = self._conn
+        if not has_table(db, "notes"):
+            return default
+        found = db.execute("SELECT value, digest FROM notes WHERE key = ?", (str(key),)).fetchone()
+        if found is None:
+            return default
+        if found[1] != sha("notes", str(key), found[0]):
+            raise JournalError(f"the journal note {key!r} in {self.path!r} does not match its digest: {FIX_DAMAGED}.")
+        return json.loads(found[0])
+
+    def notes(self):
+        """A dict-like view of the notes for :class:`skal.oracles.RoundContext`: ``get`` and item assignment."""
+        return _Notes(self)
+
     def forget_skipped(self):
         with _transaction(self._conn, self.path):
             self._conn.execute("DELETE FROM skipped")
@@ -280,6 +333,22 @@ class LabelJournal:
             set(found.skipped),
             {row for _, row, _, _, source, *_ in found.labels if source == "pseudo"},
         )
+
+
+_NOTES_TABLE = "CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, value TEXT NOT NULL, digest TEXT)"
+
+
+class _Notes:
+    """The journal's notes as the small mapping a RoundContext writes to."""
+
+    def __init__(self, journal):
+        self._journal = journal
+
+    def get(self, key, default=None):
+        return self._journal.note(key, default)
+
+    def __setitem__(self, key, value):
+        self._journal.write_note(key, value)
 
 
 class _transaction:

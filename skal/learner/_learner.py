@@ -39,6 +39,10 @@ def _pool_attribute(name, doc):
     return property(get, doc=doc)
 
 
+def _no_hook(*args, **kwargs):
+    """A hook a duck-typed callback does not define."""
+
+
 class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     __doc__ = LEARNER_DOC
 
@@ -99,6 +103,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         run, given, sizes = self._prepare(X, y, labeled_indices, labels, eval_set, journal)
         self._start(run, retry_skipped)
         try:
+            run.oracle.open()  # e.g. a labeling page starts serving; closed in _finish
             run.emit("on_fit_begin", planned_rounds=planned_rounds(run.pool.n, sizes))
             run_rounds(run, given, *sizes)
         except BaseException as exc:
@@ -155,7 +160,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         def notify(hook, **kwargs):
             if run.model is not None:  # callbacks see the model of the round they are told about
                 self.estimator_ = run.model
-            return any([bool(getattr(cb, hook)(self, **kwargs)) for cb in callbacks])
+            return any([bool(getattr(cb, hook, _no_hook)(self, **kwargs)) for cb in callbacks])
 
         run.notify = notify
         self.pool_, self.history_, self.seed_, self.stopped_ = run.pool, run.history, run.seed, False
@@ -173,8 +178,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         try:
             run.emit("on_fit_end")
         finally:
-            if run.journal is not None:
-                run.journal.close()
+            try:
+                run.oracle.close()
+            finally:
+                if run.journal is not None:
+                    run.journal.close()
 
     def _score_with(self, scorer, model, X_val, y_val):
         self.estimator_ = model

@@ -15,7 +15,7 @@ from sklearn.base import clone
 
 from ..exceptions import JournalError
 from ..journal import ReplayPlan
-from ..oracles import SKIP, STOP
+from ..oracles import SKIP, STOP, UNDO, RoundContext
 from ..utils._random import derive_seed, seed_params
 from ..utils._random import torch_seed_if_loaded as torch_seed
 from ..utils._validation import check_answers
@@ -56,6 +56,7 @@ class Run:
     stopped: bool = False
     stop_reason: str = None
     unsaved: tuple = None
+    notes: dict = field(default_factory=dict)  # an oracle's notes (RoundContext.remember) when there is no journal
     pool_finite: bool = False  # the pool was checked for NaN/inf before the run: scoring need not check it again
 
     @property
@@ -182,15 +183,22 @@ def ask(run, rows, round_, name):
 
     The oracle streams responses (a batch oracle one, a person one per row);
     each is validated whole and written in one transaction. SKIP marks a row
-    skipped; STOP ends the run (``run.stopped``). Answers given before an
-    exception are kept in ``run.unsaved`` (and in the journal, if any).
+    skipped; STOP ends the run (``run.stopped``); UNDO takes back the last
+    answer of this stream (its label is deleted from the journal, or its skip
+    forgotten). Answers given before an exception are kept in ``run.unsaved``
+    (and in the journal, if any).
     """
     answers, oracle = {}, type(run.oracle).__name__
     seed = derive_seed(run.seed, round_, "query")
+    X_rows = run.pool.rows(rows)
     try:
-        # Oracle.stream checks each response: one answer per position, and a STOP only as the very last answer.
-        for positions, response in run.oracle.stream(rows, run.pool.rows(rows)):
+        # Oracle.stream checks each response: one answer per position, a STOP only as the very last answer,
+        # and an UNDO only for the last answer still standing.
+        for positions, response in run.oracle.stream(rows, X_rows, round_context(run, round_, X_rows)):
             response = list(response)
+            if response and response[0] is UNDO:
+                take_back(run, int(rows[positions[0]]), answers)
+                continue
             if response and response[-1] is STOP:
                 run.stopped = True
                 positions, response = positions[:-1], response[:-1]
@@ -215,6 +223,38 @@ def ask(run, rows, round_, name):
             run.unsaved = (np.asarray(list(answers), dtype=np.intp), np.asarray(list(answers.values())))
         raise
     return answers
+
+
+def take_back(run, row, answers):
+    """Undo the answer for ``row`` given earlier in this stream: its label (journal and ``answers``) or its skip."""
+    if row in answers:
+        if run.journal is not None:
+            run.journal.undo_label(row)
+        del answers[row]
+    else:
+        if run.journal is not None:
+            run.journal.unskip(row)
+        run.pool.skipped[row] = False
+    run.emit("on_undo", row=row)
+
+
+def round_context(run, round_, X_rows):
+    """The :class:`~skal.oracles.RoundContext` an oracle for people gets: the model's guesses, budget, notes."""
+    classes = run.pool.classes
+    proba = None
+    if run.model is not None and classes is not None:
+        model = run.model
+        proba = lambda: run.adapter.predict_proba(model, X_rows, classes)  # noqa: E731 - computed only if asked
+    store = run.journal.notes() if run.journal is not None else run.notes
+    return RoundContext(
+        round=round_,
+        classes=classes,
+        n_labeled=len(run.pool.indices),
+        n_paid=run.pool.n_paid(),
+        budget=run.budget,
+        proba=proba,
+        store=store,
+    )
 
 
 def given_round(run, rows, labels):

@@ -7,18 +7,21 @@ transaction. Oracles that answer a batch at once (:class:`SimulatedOracle`,
 people (:class:`TerminalOracle`, :class:`FileOracle`,
 ``CallableOracle(per_row=True)``) yield one chunk per answer as soon as it is
 given, and may answer :data:`SKIP` (no label for this row; it is not asked
-again) or :data:`STOP` (end the session; the learner trains on what it has and
-``fit`` returns). :meth:`Oracle.label` collects the stream into one answer per
+again), :data:`STOP` (end the session; the learner trains on what it has and
+``fit`` returns) or :data:`UNDO` (take back the last answer). Oracles that set
+``_takes_context`` also get a :class:`RoundContext`: the model's guesses for
+the rows, the budget, and notes kept in the journal. :meth:`Oracle.label` collects the stream into one answer per
 row. With ``fit(..., journal=PATH)`` every answer is on disk before it is used.
 """
 
-from ._base import SKIP, STOP, Oracle
+from ._base import SKIP, STOP, UNDO, Oracle, RoundContext
 from ._file import FileOracle
 from ._simulated import CallableOracle, NoisyOracle, SimulatedOracle, as_oracle
 from ._terminal import TerminalOracle, describe_row
 
 __all__ = [
     "Oracle",
+    "RoundContext",
     "SimulatedOracle",
     "CallableOracle",
     "NoisyOracle",
@@ -26,6 +29,7 @@ __all__ = [
     "FileOracle",
     "SKIP",
     "STOP",
+    "UNDO",
     "as_oracle",
     "describe_row",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 from ..exceptions import OracleError
 from ..utils._compat import take_rows
 
-__all__ = ["Oracle", "SKIP", "STOP", "row_at"]
+__all__ = ["Oracle", "RoundContext", "SKIP", "STOP", "UNDO", "row_at"]
 
 
 class _Answer:
@@ -32,10 +32,86 @@ class _Answer:
 SKIP = _Answer("SKIP")
 #: An oracle's answer for "stop now": rows not answered yet stay unlabeled, the learner trains on what it has.
 STOP = _Answer("STOP")
+#: An oracle's answer for "take back my last answer": the most recent answer still standing in this stream is
+#: withdrawn (a label is deleted from the journal, a skip forgotten) and its row may be answered again.
+UNDO = _Answer("UNDO")
 
 
 def _is_marker(answer):
-    return answer is SKIP or answer is STOP
+    return answer is SKIP or answer is STOP or answer is UNDO
+
+
+class RoundContext:
+    """What an oracle may know of the round it answers for, from :class:`skal.ActiveLearner`.
+
+    An oracle class that sets ``_takes_context = True`` gets it as the third
+    argument of ``_stream``; outside a learner it gets None.
+
+    Parameters
+    ----------
+    round : int
+        The round being labeled (0 for the first pool).
+    classes : ndarray or None
+        The label space as known now (given, or the labels seen so far).
+    n_labeled : int
+        Labels held before this round.
+    n_paid : int
+        Labels from the oracle so far (pseudo-labels excluded): what counts against ``budget``.
+    budget : int or None
+        The most labels the fit asks for (``ActiveLearner(budget=...)``).
+    proba : callable () -> ndarray, optional
+        The current model's probabilities for the queried rows, one column
+        per entry of ``classes``; absent when there is no model yet.
+    store : dict-like, optional
+        Where :meth:`remember` writes: the fit's label journal (each value
+        committed at once) or, without a journal, a dict kept for the fit.
+
+    Examples
+    --------
+    >>> ctx = RoundContext(round=2, classes=np.array(["cat", "dog"]), proba=lambda: np.array([[0.2, 0.8]]))
+    >>> ctx.proba().tolist(), ctx.guesses()
+    ([[0.2, 0.8]], [('dog', 0.8)])
+    >>> ctx.remember("tasks", {"7": 41}); ctx.recall("tasks"), ctx.recall("other", 0)
+    ({'7': 41}, 0)
+    """
+
+    def __init__(self, round=0, classes=None, n_labeled=0, n_paid=0, budget=None, proba=None, store=None):
+        self.round = int(round)
+        self.classes = classes
+        self.n_labeled = int(n_labeled)
+        self.n_paid = int(n_paid)
+        self.budget = budget
+        self._proba_fn = proba
+        self._proba = None
+        self._store = {} if store is None else store
+
+    def proba(self):
+        """The model's probabilities for the queried rows ``(n, len(classes))``, or None without a model.
+
+        Computed on the first call and kept for the round.
+        """
+        if self._proba is None and self._proba_fn is not None:
+            self._proba = np.asarray(self._proba_fn())
+        return self._proba
+
+    def guesses(self):
+        """``[(class, probability), ...]``: the model's top class and its probability per queried row, or None."""
+        proba = self.proba()
+        if proba is None or self.classes is None or proba.ndim != 2 or proba.shape[1] != len(self.classes):
+            return None
+        top = proba.argmax(axis=1)
+        return [
+            (self.classes[k].item() if hasattr(self.classes[k], "item") else self.classes[k], float(p[k]))
+            for k, p in zip(top, proba)
+        ]
+
+    def remember(self, key, value):
+        """Keep a JSON-serializable ``value`` under ``key`` for this fit (in the journal, when there is one)."""
+        self._store[str(key)] = value
+
+    def recall(self, key, default=None):
+        """What :meth:`remember` kept under ``key`` (in this fit or, from the journal, an earlier one)."""
+        return self._store.get(str(key), default)
 
 
 def row_at(X_rows, k):
@@ -93,11 +169,19 @@ class Oracle:
     """
 
     classes = None
+    #: True when ``_stream`` takes a third argument, the :class:`RoundContext` (or None).
+    _takes_context = False
 
     def __init__(self):
         self.n_served = 0
 
-    def stream(self, indices, X_rows=None):
+    def open(self):
+        """Called by the learner once before the first round of a fit (e.g. to start a server); no-op here."""
+
+    def close(self):
+        """Called by the learner once when a fit ends, however it ends; no-op here."""
+
+    def stream(self, indices, X_rows=None, context=None):
         """Answers for pool rows ``indices``, as chunks ``(positions, answers)``.
 
         Parameters
@@ -106,6 +190,9 @@ class Oracle:
             The queried pool rows.
         X_rows : ndarray, sparse matrix, DataFrame or list, optional
             Those rows, in the pool's own type, for oracles that show them.
+        context : RoundContext, optional
+            The round, the model's probabilities for the rows, the budget;
+            passed on to oracles that set ``_takes_context``.
 
         Yields
         ------
@@ -114,6 +201,8 @@ class Oracle:
         answers : list of length m
             A label, :data:`SKIP` or :data:`STOP` per position. A batch oracle
             yields one chunk with the whole batch; a person one chunk per answer.
+            ``([k], [UNDO])`` withdraws the answer at position ``k``, which must
+            be the most recent answer still standing; ``k`` is then open again.
 
         Raises
         ------
@@ -132,14 +221,22 @@ class Oracle:
         answered = np.zeros(len(indices), dtype=bool)
         if len(indices) == 0:
             return
-        chunks = self._stream(indices, X_rows)
+        chunks = self._stream(indices, X_rows, context) if self._takes_context else self._stream(indices, X_rows)
+        standing = []  # (position, answer) in the order given: what UNDO takes back, last first
         try:
             for positions, answers in chunks:
+                if isinstance(answers, (list, tuple)) and any(a is UNDO for a in answers):
+                    position = self._check_undo(positions, answers, standing)
+                    answered[position] = False
+                    self.n_served -= not _is_marker(standing.pop()[1])
+                    yield np.array([position], dtype=np.intp), [UNDO]
+                    continue
                 positions, answers = self._check_chunk(positions, answers, answered)
                 stop = next((j for j, a in enumerate(answers) if a is STOP), None)
                 if stop is not None:
                     positions, answers = positions[: stop + 1], answers[: stop + 1]
                 answered[positions] = True
+                standing.extend((int(p), a) for p, a in zip(positions, answers) if a is not STOP)
                 self.n_served += sum(not _is_marker(a) for a in answers)
                 yield positions, answers
                 if stop is not None:
@@ -151,6 +248,20 @@ class Oracle:
                 f"{type(self).__name__} answered {int(answered.sum())} of {len(indices)} queried rows and did not "
                 "answer STOP; an oracle answers every queried row (a label or SKIP) unless it stops."
             )
+
+    def _check_undo(self, positions, answers, standing):
+        """The position an UNDO chunk takes back: one position, the last answer still standing."""
+        name = type(self).__name__
+        positions = np.asarray(positions, dtype=np.intp).reshape(-1)
+        if len(positions) != 1 or len(answers) != 1:
+            raise OracleError(f"{name} sent UNDO with other answers; UNDO comes alone, as ([position], [UNDO]).")
+        if not standing or standing[-1][0] != int(positions[0]):
+            last = standing[-1][0] if standing else None
+            raise OracleError(
+                f"{name} sent UNDO for position {int(positions[0])}, but only the last answer still standing "
+                f"can be taken back ({'none is left' if last is None else f'position {last}'})."
+            )
+        return int(positions[0])
 
     def _check_chunk(self, positions, answers, answered):
         name = type(self).__name__
@@ -194,7 +305,7 @@ class Oracle:
         """
         answers = np.full(len(np.asarray(indices).reshape(-1)), STOP, dtype=object)
         for positions, chunk in self.stream(indices, X_rows):
-            answers[positions] = _object_array(chunk)
+            answers[positions] = STOP if chunk[0] is UNDO else _object_array(chunk)
         if any(_is_marker(a) for a in answers):
             return answers
         return np.asarray(answers.tolist())
