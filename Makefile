@@ -8,7 +8,7 @@ DATA   ?= $(CURDIR)/.data
 SHARED ?= $(CURDIR)/../shared/datasets
 SUITES := $(wildcard benchmarks/suites/*.json)
 
-.PHONY: install demo test lint data bench bench-quick peers-venv bench-peers clean
+.PHONY: install demo test label lint data bench bench-quick peers-venv bench-peers clean browser labelstudio test-parts
 
 # torch 2.14.1 / torchvision 0.29.1 are installed first from pip's local wheel store
 # (see README, "Dependencies"); installing them first keeps pip from resolving
@@ -25,8 +25,31 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python examples/quickstart.py
 
+# The real parts some tests drive (a headless browser, a Label Studio server) are set up first when this
+# machine allows it; where it does not (no root for apt-get), those tests skip and say why.
 test: install
+	@$(MAKE) --no-print-directory test-parts || echo "make test: browser or Label Studio not set up; their tests will skip"
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# A labeling page for the bundled digits, with a journal: stop any time, run it again to continue.
+label: install
+	$(BIN)/python examples/label_digits.py --journal labels.db
+
+test-parts: browser labelstudio
+
+# Debian's chromium and chromedriver for the web page's browser tests (nothing downloads a browser).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	   chromium chromium-driver >/dev/null)
+
+# Label Studio in its own venv (it pins Django and its own numpy); the tests start it on a free port.
+labelstudio: .venv-labelstudio/.installed
+.venv-labelstudio/.installed:
+	$(PYTHON) -m venv .venv-labelstudio
+	.venv-labelstudio/bin/pip install --quiet --upgrade pip
+	.venv-labelstudio/bin/pip install --quiet "label-studio==1.23.*"
+	touch $@
 
 lint: install
 	$(BIN)/ruff check skal tests examples benchmarks
