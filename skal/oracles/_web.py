@@ -15,7 +15,7 @@ API
         {"state": "question" | "waiting" | "stopped",
          "round": 3,               # the learner's round (or a count outside a learner)
          "classes": ["0", "1"],    # the options, as the page shows them and answer takes them
-         "keys": ["1", "2"],       # the key of each of the first ten classes
+         "keys": ["1", "2"],       # the keys of the first ten classes (see class_keys)
          "budget": {"used": 41, "total": 100} or null,
          # only with "state": "question":
          "row": 1234,              # the pool index
@@ -70,7 +70,7 @@ from scipy import sparse
 
 from ._base import SKIP, STOP, UNDO, Oracle, row_at
 
-__all__ = ["WebOracle", "png_bytes", "row_view"]
+__all__ = ["WebOracle", "class_keys", "png_bytes", "row_view"]
 
 _MAX_BODY = 64 * 1024
 _SAVE_TIMEOUT = 60.0  # seconds an answer's response waits for the learner to journal it
@@ -191,6 +191,23 @@ def row_view(row, feature_names=None):
     return {"kind": "text", "text": str(row)}
 
 
+def class_keys(names):
+    """The key of each class: its own name when every class is one digit, else ``1`` … ``9``, ``0`` by position.
+
+    Only the first ten classes get a key; the others are chosen with their buttons.
+
+    Examples
+    --------
+    >>> class_keys(["0", "1", "2"]), class_keys(["cat", "dog"])
+    (['0', '1', '2'], ['1', '2'])
+    >>> len(class_keys([f"c{k}" for k in range(12)]))
+    10
+    """
+    if len(names) <= 10 and all(len(n) == 1 and n in _KEYS for n in names):
+        return list(names)
+    return list(_KEYS[: len(names)])
+
+
 class _Refused(Exception):
     """A request the session refuses: an HTTP status and a message for the person or script."""
 
@@ -242,12 +259,14 @@ class WebOracle(Oracle):
     at a time (an image row as a picture, a text as text, a table row as a
     table, or what ``render`` makes of it), the model's guess and confidence
     once there is a model, and the progress: answered in this round, labels
-    used of the budget. Keys: ``1`` … ``9``, ``0`` for the first ten classes,
+    used of the budget. Keys: ``1`` … ``9``, ``0`` for the first ten classes
+    (a class named by one digit is its own key: ``3`` is the class ``3``),
     ``s`` skip, ``u`` or Backspace undo the last answer of the round, Escape
     stop for now. Each answer is journaled as soon as it is given; a reload
     of the page shows the same row, and running the same ``fit`` again
-    resumes from the journal. The JSON API behind the page is documented in
-    :mod:`skal.oracles._web`.
+    resumes from the journal. The last answer of a round ends the round (the
+    model trains), so it cannot be undone on the page. The JSON API behind the
+    page is documented in :mod:`skal.oracles._web`.
 
     Parameters
     ----------
@@ -307,6 +326,7 @@ class WebOracle(Oracle):
         self.names = [str(c) for c in self.classes.tolist()]
         if self.classes.ndim != 1 or not self.names or len(set(self.names)) != len(self.names):
             raise ValueError(f"classes must be a non-empty list of options with distinct names; got {self.names!r}.")
+        self.keys = class_keys(self.names)
         self.token = secrets.token_urlsafe(24)
         self.url = None
         self._server = self._thread = None
@@ -411,7 +431,7 @@ class WebOracle(Oracle):
             "state": phase,
             "round": None if rnd is None else rnd.number,
             "classes": self.names,
-            "keys": list(_KEYS[: len(self.names)]),
+            "keys": self.keys,
             "budget": self._budget(rnd),
         }
         if phase != "question" or rnd is None or rnd.complete:
