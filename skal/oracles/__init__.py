@@ -16,8 +16,10 @@ row. With ``fit(..., journal=PATH)`` every answer is on disk before it is used.
 
 from ._base import SKIP, STOP, UNDO, Oracle, RoundContext
 from ._file import FileOracle
+from ._label_studio import LabelStudioOracle, from_label_studio, to_label_studio
 from ._simulated import CallableOracle, NoisyOracle, SimulatedOracle, as_oracle
 from ._terminal import TerminalOracle, describe_row
+from ._web import WebOracle
 
 __all__ = [
     "Oracle",
@@ -27,6 +29,10 @@ __all__ = [
     "NoisyOracle",
     "TerminalOracle",
     "FileOracle",
+    "WebOracle",
+    "LabelStudioOracle",
+    "to_label_studio",
+    "from_label_studio",
     "SKIP",
     "STOP",
     "UNDO",
