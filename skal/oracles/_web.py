@@ -13,10 +13,10 @@ API
     The state of the session::
 
         {"state": "question" | "waiting" | "stopped",
-         "round": 3,               # the learner's round (or a count outside a learner)
+         "round": 3,               # the learner's round (a count outside a learner); between rounds the last
          "classes": ["0", "1"],    # the options, as the page shows them and answer takes them
          "keys": ["1", "2"],       # the keys of the first ten classes (see class_keys)
-         "budget": {"used": 41, "total": 100} or null,
+         "budget": {"used": 41, "total": 100} or null,   # labels used of the fit's budget, when it has one
          # only with "state": "question":
          "row": 1234,              # the pool index
          "position": 2, "n": 10,   # position in the round's batch, rows in the batch
@@ -331,7 +331,8 @@ class WebOracle(Oracle):
         self.url = None
         self._server = self._thread = None
         self._lock = threading.Lock()
-        self._round, self._phase, self._stop_asked, self._rounds = None, "waiting", False, 0
+        self._round = self._last = None
+        self._phase, self._stop_asked, self._rounds = "waiting", False, 0
 
     # ------------------------------------------------------------------ lifetime
     def open(self):
@@ -339,7 +340,7 @@ class WebOracle(Oracle):
         if self._server is not None:
             return
         with self._lock:
-            self._phase, self._stop_asked, self._round = "waiting", False, None
+            self._phase, self._stop_asked, self._round, self._last = "waiting", False, None, None
         server = _Server((self.host, self.port), _Handler)
         server.oracle = self
         self._server = server
@@ -369,7 +370,7 @@ class WebOracle(Oracle):
 
     def __getstate__(self):  # a lock and a server do not travel: a copy starts closed
         state = self.__dict__.copy()
-        state.update(_lock=None, _server=None, _thread=None, _round=None, url=None)
+        state.update(_lock=None, _server=None, _thread=None, _round=None, _last=None, url=None)
         return state
 
     def __setstate__(self, state):
@@ -385,14 +386,14 @@ class WebOracle(Oracle):
             rnd = _Round(number, indices, X_rows, context)
             rnd.guesses = self._guesses(context, len(indices))
             stop_asked, self._stop_asked = self._stop_asked, False
-            self._round, self._phase = rnd, ("stopped" if stop_asked else "question")
+            self._round, self._last, self._phase = rnd, rnd, ("stopped" if stop_asked else "question")
         if stop_asked:  # "stop for now" while the model trained
             yield np.array([0]), [STOP]
             return
         pending = None
         try:
             while True:
-                pending = rnd.events.get()
+                pending = _next_event(rnd.events)
                 yield np.array([pending.position]), [pending.answer]
                 event, pending = pending, None
                 event.settle(True)  # resumed: the learner has journaled it
@@ -427,12 +428,13 @@ class WebOracle(Oracle):
 
     def _state(self):
         rnd, phase = self._round, self._phase
+        shown = rnd if rnd is not None else self._last  # between rounds: the round just labeled
         state = {
             "state": phase,
-            "round": None if rnd is None else rnd.number,
+            "round": None if shown is None else shown.number,
             "classes": self.names,
             "keys": self.keys,
-            "budget": self._budget(rnd),
+            "budget": self._budget(shown),
         }
         if phase != "question" or rnd is None or rnd.complete:
             state["state"] = "stopped" if phase == "stopped" else "waiting"
@@ -511,6 +513,15 @@ class WebOracle(Oracle):
         """The labeling page's HTML, with the CSP nonce of its inline script and style."""
         text = resources.files(__package__).joinpath("_web_page.html").read_text(encoding="utf-8")
         return text.replace("{{nonce}}", nonce).replace("{{title}}", html.escape(f"skal · {', '.join(self.names)}"))
+
+
+def _next_event(events):
+    """The next answer from the page; a timed wait, so that Ctrl-C reaches the learner's thread."""
+    while True:
+        try:
+            return events.get(timeout=0.2)
+        except queue.Empty:
+            pass
 
 
 def _row_of(body):

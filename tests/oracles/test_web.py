@@ -272,7 +272,7 @@ def test_guess_confidence_and_budget_come_from_the_context(oracle):
     state = call(oracle, "/api/answer", {"row": 20, "label": "cat"})[1]
     assert state["guess"] == {"label": "cat", "confidence": 0.6} and state["budget"] == {"used": 31, "total": 50}
     state = call(oracle, "/api/skip", {"row": 21})[1]
-    assert state["state"] == "waiting" and state["budget"] is None
+    assert state["state"] == "waiting" and state["round"] == 4 and state["budget"] == {"used": 31, "total": 50}
     asking.result()
 
 
