@@ -17,7 +17,7 @@ from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
 from skal import ActiveLearner
-from skal.oracles._web import WebOracle
+from skal.oracles import WebOracle
 from skal.strategies import Margin, Random
 
 

@@ -380,11 +380,12 @@ class WebOracle(Oracle):
     # ------------------------------------------------------------------ the learner's side
     def _stream(self, indices, X_rows, context=None):
         self.open()  # outside a learner nobody else does
+        guesses = self._guesses(context, len(indices))  # the model's pass, before the page can ask
         with self._lock:
             number = self._rounds if context is None else context.round
             self._rounds += 1
             rnd = _Round(number, indices, X_rows, context)
-            rnd.guesses = self._guesses(context, len(indices))
+            rnd.guesses = guesses
             stop_asked, self._stop_asked = self._stop_asked, False
             self._round, self._last, self._phase = rnd, rnd, ("stopped" if stop_asked else "question")
         if stop_asked:  # "stop for now" while the model trained
