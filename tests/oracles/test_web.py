@@ -285,6 +285,20 @@ def test_render_shows_what_the_callable_makes_of_a_row():
         asking.result()
 
 
+def test_a_failing_render_is_reported_to_the_page_and_the_session_goes_on():
+    def render(row):
+        raise KeyError("no picture for this row")
+
+    with WebOracle(CLASSES, render=render, output=io.StringIO()) as web:
+        asking = Asking(web, [0], ["text"])
+        status, got = call(web, "/api/next")
+        while status == 200 and got["state"] == "waiting":
+            status, got = call(web, "/api/next")
+        assert status == 500 and "no picture for this row" in got["error"]
+        assert call(web, "/api/stop")[0] == 200
+        assert asking.result() == [([0], [STOP])]
+
+
 class Safe(str):
     def __html__(self):
         return self
