@@ -1,6 +1,6 @@
 """Exceptions raised by skal. Each is a ``ValueError`` so generic handlers still work."""
 
-__all__ = ["OracleError", "NotEnoughCandidatesError", "ProbabilityError", "JournalError"]
+__all__ = ["OracleError", "NotEnoughCandidatesError", "ProbabilityError", "JournalError", "QuerySkewWarning"]
 
 
 class OracleError(ValueError):
@@ -24,3 +24,7 @@ class JournalError(ValueError):
     A failed write is rolled back: the journal keeps every earlier answer and
     stays readable, so ``fit`` can resume from it once the cause is fixed.
     """
+
+
+class QuerySkewWarning(UserWarning):
+    """A round's picks fall mostly in one predicted class: the model likely cannot rank rows yet."""

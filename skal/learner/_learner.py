@@ -254,7 +254,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             n = min(resolve_size(getattr(self, name), run.pool.n, name), n_unlabeled)
         check_n_query(n, n_unlabeled)
         with step_journal(getattr(self, "journal_", None), X, self.seed_) as book:
-            rows, name, _ = select(run, n)
+            rows, name, _, _ = select(run, n)
             if book is not None:  # a resume takes this query instead of making one
                 book.write_query(run.round, rows, name)
         return rows

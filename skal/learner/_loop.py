@@ -16,10 +16,12 @@ from sklearn.base import clone
 from ..exceptions import JournalError
 from ..journal import ReplayPlan
 from ..oracles import SKIP, STOP, UNDO, RoundContext
+from ..utils._compat import take_rows
 from ..utils._random import derive_seed, seed_params
 from ..utils._random import torch_seed_if_loaded as torch_seed
 from ..utils._validation import check_answers
 from ._checks import check_first_pool, check_rows
+from ._diagnostics import class_counts, predicted_counts, warn_if_skewed
 
 __all__ = ["Run", "run_rounds", "select", "record_round", "train"]
 
@@ -110,11 +112,11 @@ def play_round(run, n):
     """Query (or replay) ``n`` rows, get their labels, record and train; the round's record or None."""
     round_ = run.round
     t0 = time.perf_counter()
-    rows, pseudo = run.plan.query(round_), None
+    rows, pseudo, predicted = run.plan.query(round_), None, None
     if rows is not None:  # a resumed round: the query it made before
         name = "replayed query"
     else:
-        rows, name, pseudo = select(run, n)
+        rows, name, pseudo, predicted = select(run, n)
         if run.journal is not None:
             run.journal.write_query(round_, rows, name)
     run.emit("on_query", round=round_, rows=rows, strategy=name)
@@ -124,20 +126,25 @@ def play_round(run, n):
     if pseudo is not None and len(missing):  # a zero-shot first pool: labels from the strategy, not the oracle
         answers.update(take_pseudo_labels(run, missing, pseudo, round_, name))
     elif len(missing):
-        answers.update(ask(run, missing, round_, name))
+        answers.update(ask(run, missing, round_, name, replayed=len(answers)))
     t2 = time.perf_counter()
     got = np.asarray([r for r in rows if int(r) in answers], dtype=np.intp)
     if not len(got):  # every row was skipped, or the person stopped before answering any
         return None if run.stopped else empty_round(run, name)
     labels = check_answers([answers[int(r)] for r in got], len(got), run.pool.known_classes, seen=run.pool.labels)
-    record = record_round(run, got, labels, name, t1 - t0, t2 - t1, complete=not run.stopped)
+    record = record_round(run, got, labels, name, t1 - t0, t2 - t1, complete=not run.stopped, predicted=predicted)
     if run.pool.pseudo[got].any():
         record["pseudo"] = True
     return record
 
 
 def select(run, n):
-    """``(rows, name, pseudo_labels)``: the rows the round's strategy picks; nothing in ``run`` changes."""
+    """``(rows, name, pseudo_labels, predicted)``: the rows the round's strategy picks; nothing in ``run`` changes.
+
+    ``predicted`` counts the model's predicted classes of the picked rows
+    (:func:`~skal.learner._diagnostics.class_counts`; None without a model);
+    a :class:`~skal.exceptions.QuerySkewWarning` says when one class dominates.
+    """
     if run.untrained is not None:  # a replayed round left untrained: its model is needed now
         train(run, run.untrained)
         run.untrained = None
@@ -161,12 +168,17 @@ def select(run, n):
     with torch_seed(derive_seed(run.seed, round_, "score")), finite:
         strategy.fit(X, labeled=labeled, estimator=model, y=y)
         rows = check_rows(strategy, strategy.query(n), labeled, n)
+        predicted, scorer = None, model if model is not None else run.model  # Random's picks get counted too
+        if scorer is not None and pool.classes is not None:
+            predicted = predicted_counts(run.adapter, scorer, take_rows(X, rows), pool.classes)
     pseudo = getattr(strategy, "pseudo_labels_", None)
     if keep is not None:
         rows = keep[rows]
         pseudo = None if pseudo is None else {int(keep[r]): label for r, label in pseudo.items()}
     name = repr(strategy) + (f" -> {strategy.active_!r}" if hasattr(strategy, "active_") else "")
-    return rows, name, pseudo
+    if predicted is not None:
+        warn_if_skewed(predicted, len(pool.classes), round_, name)
+    return rows, name, pseudo, predicted
 
 
 def take_pseudo_labels(run, rows, pseudo, round_, name):
@@ -178,7 +190,7 @@ def take_pseudo_labels(run, rows, pseudo, round_, name):
     return dict(zip(rows.tolist(), labels))
 
 
-def ask(run, rows, round_, name):
+def ask(run, rows, round_, name, replayed=0):
     """The oracle's answers for ``rows`` as ``{row: label}``, each response journaled before it is used.
 
     The oracle streams responses (a batch oracle one, a person one per row);
@@ -186,7 +198,8 @@ def ask(run, rows, round_, name):
     skipped; STOP ends the run (``run.stopped``); UNDO takes back the last
     answer of this stream (its label is deleted from the journal, or its skip
     forgotten). Answers given before an exception are kept in ``run.unsaved``
-    (and in the journal, if any).
+    (and in the journal, if any). ``replayed`` counts the round's answers read
+    back from the journal (a resumed round): they are paid for already.
     """
     answers, oracle = {}, type(run.oracle).__name__
     seed = derive_seed(run.seed, round_, "query")
@@ -194,7 +207,8 @@ def ask(run, rows, round_, name):
     try:
         # Oracle.stream checks each response: one answer per position, a STOP only as the very last answer,
         # and an UNDO only for the last answer still standing.
-        for positions, response in run.oracle.stream(rows, X_rows, round_context(run, round_, X_rows)):
+        context = round_context(run, round_, X_rows, replayed)
+        for positions, response in run.oracle.stream(rows, X_rows, context):
             response = list(response)
             if response and response[0] is UNDO:
                 take_back(run, int(rows[positions[0]]), answers)
@@ -238,7 +252,7 @@ def take_back(run, row, answers):
     run.emit("on_undo", row=row)
 
 
-def round_context(run, round_, X_rows):
+def round_context(run, round_, X_rows, replayed=0):
     """The :class:`~skal.oracles.RoundContext` an oracle for people gets: the model's guesses, budget, notes."""
     classes = run.pool.classes
     proba = None
@@ -250,7 +264,7 @@ def round_context(run, round_, X_rows):
         round=round_,
         classes=classes,
         n_labeled=len(run.pool.indices),
-        n_paid=run.pool.n_paid(),
+        n_paid=run.pool.n_paid() + replayed,
         budget=run.budget,
         proba=proba,
         store=store,
@@ -292,11 +306,19 @@ def _record(run, rows, name, query_s, label_s):
     }
 
 
-def record_round(run, rows, labels, name, query_s, label_s, complete=True):
-    """Add the round's labels to the pool, train (unless a replay does not need it) and score; the record."""
+def record_round(run, rows, labels, name, query_s, label_s, complete=True, predicted=None):
+    """Add the round's labels to the pool, train (unless a replay does not need it) and score; the record.
+
+    The record counts the classes of the round's labels (``picked_labels``),
+    of every label held (``labeled_classes``) and, when a model scored the
+    round, the model's predicted classes of its picks (``picked_predicted``).
+    """
     round_ = run.round
     run.pool.add(rows, labels, round_)
     record = _record(run, rows, name, query_s, label_s)
+    record["picked_predicted"] = predicted
+    record["picked_labels"] = class_counts(labels)
+    record["labeled_classes"] = class_counts(run.pool.labels)
     run.history.append(record)
     done = run.plan.finished(round_)
     if run.plan.skips_training(round_, run.warm_start):

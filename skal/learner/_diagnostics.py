@@ -1,0 +1,79 @@
+"""What a round picked: class counts of its rows and of the labeled set, and a warning when one class dominates.
+
+A query whose rows the model mostly assigns to one class is the signature of
+a model that cannot rank yet (an under-trained net, random weights): BALD on
+a net trained for a few epochs on 50 labels can put most of a round in one
+class and end far below Random. The learner records the counts in each
+round's ``history_`` record and warns before the oracle is asked.
+"""
+
+import numpy as np
+
+from ..exceptions import QuerySkewWarning
+
+__all__ = ["class_counts", "predicted_counts", "skew_message", "SKEW_SHARE", "SKEW_MIN_CLASSES"]
+
+#: A round is skewed when more than this share of its picks fall in one predicted class...
+SKEW_SHARE = 0.6
+#: ...and the label space has at least this many classes.
+SKEW_MIN_CLASSES = 5
+
+
+def class_counts(values):
+    """``[[class, count], ...]`` of ``values``, most frequent first (ties by class); JSON-ready Python values.
+
+    Examples
+    --------
+    >>> class_counts(np.array([2, 0, 2, 1, 2]))
+    [[2, 3], [0, 1], [1, 1]]
+    >>> class_counts(["cat", "dog", "cat"])
+    [['cat', 2], ['dog', 1]]
+    """
+    classes, counts = np.unique(np.asarray(values), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return [[_plain(classes[k]), int(counts[k])] for k in order]
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (JSON-ready); other values as they are."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def predicted_counts(adapter, model, X_rows, classes):
+    """:func:`class_counts` of the model's predicted classes for the picked rows ``X_rows``."""
+    return class_counts(adapter.predict(model, X_rows, np.asarray(classes)))
+
+
+def skew_message(counts, n_classes, round_, strategy):
+    """The warning for a skewed query, or None: one predicted class holds over ``SKEW_SHARE`` of the picks.
+
+    Examples
+    --------
+    >>> skew_message([[3, 38], [1, 12]], 10, 2, "BALD()")[:60]
+    'round 2: 38 of the 50 rows BALD() picked (76%) are predicted'
+    >>> skew_message([[3, 5], [1, 5]], 10, 2, "BALD()") is None
+    True
+    """
+    if not counts or n_classes < SKEW_MIN_CLASSES:
+        return None
+    top, n_top = counts[0]
+    total = sum(c for _, c in counts)
+    if n_top <= SKEW_SHARE * total:
+        return None
+    return (
+        f"round {round_}: {n_top} of the {total} rows {strategy} picked ({n_top / total:.0%}) are predicted as "
+        f"class {top!r}, one of {n_classes} classes. The model most likely cannot rank rows yet: it is "
+        "under-trained (few labels or epochs) or has random weights. Consider more epochs or a larger "
+        "initial pool, a representation strategy for the first rounds (TypiClust, KMeansSampling), or mixing "
+        "in Random (skal.strategies.Mix). history_[k]['picked_predicted'] holds the counts."
+    )
+
+
+def warn_if_skewed(counts, n_classes, round_, strategy):
+    """Emit :class:`~skal.exceptions.QuerySkewWarning` when :func:`skew_message` finds the picks skewed."""
+    import warnings
+
+    message = skew_message(counts, n_classes, round_, strategy)
+    if message is not None:
+        warnings.warn(message, QuerySkewWarning, stacklevel=3)
+    return message is not None
