@@ -1,7 +1,7 @@
 """Label scikit-learn's bundled digits yourself, in a browser: ``make label``.
 
 Serves a labeling page on localhost and prints its URL; open it, press the
-digit you see (keys 1-9 and 0 for the classes 0-9 as the buttons show them),
+digit you see (each digit key labels its own class, as the buttons show),
 ``s`` to skip, ``u`` to undo, Escape to stop for now. Each answer is saved in
 the journal at once; run the same command again to continue where you stopped.
 The first 10 rows are drawn at random; then a LogisticRegression picks the
