@@ -17,6 +17,8 @@ def test_readme_python_blocks_run():
     learner = namespace["learner"]
     assert [r["n_labeled"] for r in learner.history_] == [30, 60, 90, 120, 150, 180]
     assert learner.predict(namespace["X"][:5]).shape == (5,)
+    web = namespace["web_learner"]  # "Labeling with people": answered through the page's API
+    assert len(web.labeled_indices_) == 20 and (web.labels_ == namespace["y"][web.labeled_indices_]).all()
     big = namespace["big_learner"]  # the memmap pool of "Large pools"
     assert [r["n_labeled"] for r in big.history_] == [400, 900, 1400]
     assert namespace["ray_learner"].labeled_round_.max() == 2  # "Large pools and clusters", on a local Ray cluster
@@ -24,4 +26,4 @@ def test_readme_python_blocks_run():
 
 def test_readme_opens_with_the_two_commands():
     lines = [line for line in README.read_text().splitlines() if line.startswith("make ")]
-    assert lines[0].startswith("make demo") and lines[1].startswith("make test")
+    assert lines[0].startswith("make demo") and lines[1].startswith("make test") and lines[2].startswith("make label")
