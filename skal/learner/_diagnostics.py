@@ -40,8 +40,19 @@ def _plain(value):
 
 
 def predicted_counts(adapter, model, X_rows, classes):
-    """:func:`class_counts` of the model's predicted classes for the picked rows ``X_rows``."""
-    return class_counts(adapter.predict(model, X_rows, np.asarray(classes)))
+    """:func:`class_counts` of the model's predicted classes for the picked rows ``X_rows``, or None.
+
+    The predicted class is the most probable one (``predict_proba``, as the
+    strategies see the model), else ``predict``. A diagnostic never ends a
+    fit: a model that cannot predict these rows gives None.
+    """
+    classes = np.asarray(classes)
+    try:
+        if adapter.is_net or hasattr(model, "predict_proba"):
+            return class_counts(classes[adapter.predict_proba(model, X_rows, classes).argmax(axis=1)])
+        return class_counts(adapter.predict(model, X_rows, classes))
+    except Exception:  # e.g. a model whose predict needs other input than the pool's rows
+        return None
 
 
 def skew_message(counts, n_classes, round_, strategy):

@@ -82,3 +82,14 @@ def test_a_query_in_one_predicted_class_warns_before_the_oracle_is_asked():
     with pytest.warns(QuerySkewWarning, match=r"round 1: 10 of the 10 rows MostlyClassZero\(\) picked \(100%\)"):
         learner = _learner(MostlyClassZero(), n_rounds=1).fit(X, oracle)
     assert learner.history_[1]["picked_predicted"][0][1] == 10 and asked == [25, 10]
+
+
+def test_a_model_that_cannot_predict_the_rows_gives_no_counts_and_no_error():
+    class ProbaOnly(LogisticRegression):
+        def predict_proba(self, X):
+            raise RuntimeError("this model predicts only in its own pipeline")
+
+    X, y = make_blobs_pool(n=120, n_classes=5)
+    learner = _learner(Random(), n_rounds=1)
+    learner.set_params(estimator=ProbaOnly(max_iter=300)).fit(X, y)
+    assert learner.history_[1]["picked_predicted"] is None and len(learner.labeled_indices_) == 35
