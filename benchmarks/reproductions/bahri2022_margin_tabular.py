@@ -344,8 +344,8 @@ def build_report(rows, args, wall):
         f"Command: `{args.command}`",
         "",
         f"Hardware: 2-core x86_64 (CPU only, shared with other jobs), Python {platform.python_version()}, "
-        f"torch {torch.__version__}. Wall time: {wall / 60:.1f} min for the runs not already cached "
-        f"(sum of per-run seconds: {df.seconds.sum() / 60:.1f} min).",
+        f"torch {torch.__version__}. Wall time: {df.seconds.sum() / 60:.1f} min (the sum of the per-run times; "
+        f"the runs are sequential in one process; this invocation ran the uncached ones in {wall / 60:.1f} min).",
         "",
     ]
     return report, "\n".join(md)
