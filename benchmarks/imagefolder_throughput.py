@@ -36,36 +36,12 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+from _machine import git_commit, load_average, machine  # benchmarks/_machine.py
 
 OUT = Path(__file__).resolve().parent / "results"
 N_CLASSES = 10
 SIZE = 32
 CHUNK_ROWS = 8192  # skal.utils._estimator.CHUNK_ROWS
-
-
-def git_commit():
-    """The checked-out commit, with ``+changes`` when skal/ has uncommitted edits (what the numbers ran on)."""
-    import subprocess
-
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "skal"], cwd=root, capture_output=True, text=True)
-    except OSError:
-        return "unknown"
-    return head.stdout.strip() + (" +changes" if dirty.stdout.strip() else "")
-
-
-def load_average():
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def machine():
-    mem = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            mem = int(line.split()[1])
-    return f"{os.cpu_count()}-core {platform.machine()}, {mem / 2**20:.0f} GiB RAM"
 
 
 def cpu_seconds():

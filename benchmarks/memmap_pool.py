@@ -33,16 +33,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import status_kb  # benchmarks/_machine.py
 
 OUT = Path(__file__).resolve().parent / "results"
 D = 64
-
-
-def status_kb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 class PeakSampler(threading.Thread):

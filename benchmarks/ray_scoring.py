@@ -44,18 +44,12 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+from _machine import status_kb  # benchmarks/_machine.py
 
 OUT = Path(__file__).resolve().parent / "results" / "ray_scoring.md"
 SHAPE = (1, 8, 8)
 N_CLASSES = 10
 CHUNK = 8192
-
-
-def status_kb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 class PeakRSS(threading.Thread):

@@ -22,7 +22,6 @@ Smoke run: ``--rows 50000 --labeled 1000 --query 100 --no-write``. Writes
 
 import argparse
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -32,44 +31,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import git_commit, load_average, machine, status_kb  # benchmarks/_machine.py
 
 OUT = Path(__file__).resolve().parent / "results"
 D = 128
 STRATEGIES = ("Coreset", "KMeansSampling")
-
-
-def status_kb(field, pid="self"):
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    for line in text.splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def git_commit():
-    """The checked-out commit, with ``+changes`` when skal/ has uncommitted edits (what the numbers ran on)."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "skal"], cwd=root, capture_output=True, text=True)
-    except OSError:
-        return "unknown"
-    return head.stdout.strip() + (" +changes" if dirty.stdout.strip() else "")
-
-
-def load_average():
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def machine():
-    mem = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            mem = int(line.split()[1])
-    return f"{os.cpu_count()}-core {platform.machine()}, {mem / 2**20:.0f} GiB RAM"
 
 
 def write_pool(path, n, seed=0, blobs=20, block=100_000):
