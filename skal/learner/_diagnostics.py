@@ -7,11 +7,13 @@ class and end far below Random. The learner records the counts in each
 round's ``history_`` record and warns before the oracle is asked.
 """
 
+import warnings
+
 import numpy as np
 
 from ..exceptions import QuerySkewWarning
 
-__all__ = ["class_counts", "predicted_counts", "skew_message", "SKEW_SHARE", "SKEW_MIN_CLASSES"]
+__all__ = ["class_counts", "predicted_counts", "skew_message", "warn_if_skewed", "SKEW_SHARE", "SKEW_MIN_CLASSES"]
 
 #: A round is skewed when more than this share of its picks fall in one predicted class...
 SKEW_SHARE = 0.6
@@ -82,9 +84,6 @@ def skew_message(counts, n_classes, round_, strategy):
 
 def warn_if_skewed(counts, n_classes, round_, strategy):
     """Emit :class:`~skal.exceptions.QuerySkewWarning` when :func:`skew_message` finds the picks skewed."""
-    import warnings
-
     message = skew_message(counts, n_classes, round_, strategy)
     if message is not None:
         warnings.warn(message, QuerySkewWarning, stacklevel=3)
-    return message is not None

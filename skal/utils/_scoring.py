@@ -139,14 +139,19 @@ def _outputs(value):
 def _chunk_values(fn, estimator, X, rows, start, contiguous_ok):
     """``(values, keep)``: ``fn``'s arrays for the chunk's inputs, and the positions of ``rows`` in them (or None)."""
     inputs, keep = chunk_inputs(X, rows, contiguous_ok)
-    values = tuple(np.asarray(v) for v in _outputs(fn(estimator, inputs, start)))
     expected = len(rows) if keep is None else int(keep[-1]) + 1  # a view of the span's rows
+    return _checked_values(fn, estimator, inputs, start, expected), keep
+
+
+def _checked_values(fn, estimator, inputs, start, expected):
+    """``fn``'s outputs for one chunk of ``expected`` inputs, as arrays each checked to have that many rows."""
+    values = tuple(np.asarray(v) for v in _outputs(fn(estimator, inputs, start)))
     for v in values:
         if v.shape[:1] != (expected,):
             raise ValueError(
                 f"{getattr(fn, '__name__', fn)!r} returned {v.shape[0] if v.ndim else 0} rows for {expected}."
             )
-    return values, keep
+    return values
 
 
 def apply_chunk(fn, estimator, X, rows, start, contiguous_ok=False):
@@ -228,12 +233,7 @@ def _map_array(X, fn, estimator, chunk_rows):
     outs = None
     for start in range(0, n, chunk_rows):
         stop = min(start + chunk_rows, n)
-        values = tuple(np.asarray(v) for v in _outputs(fn(estimator, X[start:stop], start)))
-        for v in values:
-            if v.shape[:1] != (stop - start,):
-                raise ValueError(
-                    f"{getattr(fn, '__name__', fn)!r} returned {v.shape[0] if v.ndim else 0} rows for {stop - start}."
-                )
+        values = _checked_values(fn, estimator, X[start:stop], start, stop - start)
         if outs is None:
             outs = tuple(new_output(n, v) for v in values)
         for out, v in zip(outs, values):
