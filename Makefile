@@ -61,7 +61,7 @@ data: install
 	mkdir -p $(DATA)
 	$(BIN)/python $(SHARED)/prepare.py --out $(DATA) mnist cifar10
 	if [ -d /usr/share/datasets/fashion-mnist ]; then $(BIN)/python $(SHARED)/prepare.py --out $(DATA) fashion-mnist; fi
-	cp $(SHARED)/tabular/*.csv $(DATA)/
+	cp $(SHARED)/tabular/*.csv $(SHARED)/text/*.csv $(DATA)/
 
 # Every suite in its quick mode: a smoke test (minutes); results go to the ignored benchmarks/output/.
 # --allow-missing: without Debian's dataset-fashion-mnist, the Fashion-MNIST-only suites are listed as skipped

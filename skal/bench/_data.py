@@ -26,6 +26,15 @@ def _images(x, name):
     return np.ascontiguousarray((x - mean) / std)
 
 
+def _tfidf(texts, texts_test, max_features=2000):
+    """Dense float32 TF-IDF rows (unit length), the vocabulary learned from the pool's text alone (no labels)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(max_features=max_features, sublinear_tf=True, min_df=2, dtype=np.float32)
+    X = vectorizer.fit_transform(texts).toarray()
+    return X, vectorizer.transform(texts_test).toarray()
+
+
 def _subsample(X, y, n, rng):
     if n is None or n >= len(y):
         return X, y
@@ -39,7 +48,8 @@ def prepare_data(spec, data_home=None):
     ``spec`` keys: ``name``; optional ``n_pool``, ``n_test`` (random subsets),
     ``imbalance`` (``{"profile", "ratio"}``, applied to the train split before
     ``n_pool``), ``subset`` (``{"fraction", "rare_classes", "rare_fraction"}``).
-    Images become standardised float32 NCHW; tables are standardised with the
+    Images become standardised float32 NCHW; text becomes dense TF-IDF rows
+    (2,000 terms, vocabulary from the pool); tables are standardised with the
     pool's statistics (features only, no labels).
     """
     raw = load(spec["name"], data_home)
@@ -56,6 +66,8 @@ def prepare_data(spec, data_home=None):
     X_test, y_test = _subsample(raw.x_test, raw.y_test, spec.get("n_test"), rng)
     if spec["name"] in IMAGE_STATS:
         X, X_test = _images(X, spec["name"]), _images(X_test, spec["name"])
+    elif X.dtype == object:
+        X, X_test = _tfidf(X, X_test)
     elif spec["name"] != "digits":
         mean, std = X.mean(axis=0), X.std(axis=0) + 1e-12
         X, X_test = ((X - mean) / std).astype(np.float32), ((X_test - mean) / std).astype(np.float32)

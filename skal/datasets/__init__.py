@@ -18,6 +18,8 @@ from ._loaders import (
     load_mnist,
     load_npz,
     load_satellite,
+    load_small_fine_foods,
+    load_spam,
 )
 
 LOADERS = {
@@ -27,6 +29,8 @@ LOADERS = {
     "cifar10": load_cifar10,
     "letter_recognition": load_letter_recognition,
     "satellite": load_satellite,
+    "spam": load_spam,
+    "small_fine_foods": load_small_fine_foods,
 }
 
 
@@ -52,6 +56,8 @@ __all__ = [
     "load_csv",
     "load_letter_recognition",
     "load_satellite",
+    "load_spam",
+    "load_small_fine_foods",
     "load_digits_split",
     "make_imbalanced",
     "make_class_subset",

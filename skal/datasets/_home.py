@@ -27,6 +27,11 @@ HOW_TO_GET = {
     "satellite": (
         f"copy satellite.csv (Statlog Landsat, column 'classes') into DATA_HOME (`make data` does); {README_HINT}"
     ),
+    "spam": f"copy spam.csv (UCI Spambase, column 'type') into DATA_HOME (`make data` does); {README_HINT}",
+    "small_fine_foods": (
+        "copy small_fine_foods_train.csv and small_fine_foods_test.csv (Amazon fine food reviews, columns 'review' "
+        f"and 'score') into DATA_HOME (`make data` does); {README_HINT}"
+    ),
 }
 
 

@@ -24,6 +24,8 @@ __all__ = [
     "load_csv",
     "load_letter_recognition",
     "load_satellite",
+    "load_spam",
+    "load_small_fine_foods",
     "load_digits_split",
     "FASHION_MNIST_DIR",
 ]
@@ -262,6 +264,46 @@ def load_letter_recognition(data_home=None):
 def load_satellite(data_home=None):
     """Statlog Landsat satellite: 36 features, 6 classes; first 4,435 rows train, last 2,000 test."""
     return _table("satellite", "classes", 4_435, data_home)
+
+
+def load_spam(data_home=None):
+    """UCI Spambase: 57 features, 2 classes; a fixed stratified split of 3,601 train / 1,000 test rows.
+
+    The table has no usual split, so one is drawn once (``random_state=0``) and
+    is the same on every machine.
+    """
+    from sklearn.model_selection import train_test_split
+
+    home = get_data_home(data_home)
+    looked = [home / "spam.csv", home / "tabular" / "spam.csv"]
+    path = next((p for p in looked if p.exists()), None)
+    if path is None:
+        raise not_found("spam", home, looked)
+    X, y = load_csv(path, "type")
+    x_train, x_test, y_train, y_test = train_test_split(X, y, test_size=1000, stratify=y, random_state=0)
+    return Bunch(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, classes=np.unique(y), name="spam")
+
+
+def load_small_fine_foods(data_home=None):
+    """Amazon fine food reviews (4,000 train / 1,000 test): review text and a ``great``/``other`` score.
+
+    ``x_train`` and ``x_test`` are object arrays of strings; turn them into
+    features yourself (e.g. :class:`sklearn.feature_extraction.text.TfidfVectorizer`).
+    """
+    import csv
+
+    home = get_data_home(data_home)
+    out = {}
+    for split in ("train", "test"):
+        looked = [home / f"small_fine_foods_{split}.csv", home / "text" / f"small_fine_foods_{split}.csv"]
+        path = next((p for p in looked if p.exists()), None)
+        if path is None:
+            raise not_found("small_fine_foods", home, looked)
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        out[f"x_{split}"] = np.array([r["review"] for r in rows], dtype=object)
+        out[f"y_{split}"] = np.array([r["score"] for r in rows])
+    return Bunch(**out, classes=np.unique(out["y_train"]), name="small_fine_foods")
 
 
 def load_digits_split(test_size=0.3, random_state=0):

@@ -24,7 +24,7 @@ from ._initial import ClusterBalanced
 from ._loss import LearningLoss
 from ._mix import Mix, split_counts
 from ._random import Random
-from ._schedule import HCLC, LCHC, RHC, RLC, BudgetSwitch, Schedule
+from ._schedule import HCLC, LCHC, RHC, RLC, BudgetSwitch, Schedule, TypicalThenMargin
 from ._scores import bald, entropy, high_confidence, least_confidence, margin, variation_ratio
 from ._subsample import CandidateScoringStrategy, Subsample
 from ._uncertainty import HC, LC, Entropy, HighConfidence, LeastConfidence, Margin
@@ -59,6 +59,7 @@ __all__ = [
     "LC",
     "HC",
     "Schedule",
+    "TypicalThenMargin",
     "HCLC",
     "LCHC",
     "RHC",
