@@ -1,6 +1,8 @@
 """Score a pool on a Ray cluster: ``map_batches`` over an actor pool that loads the model once per worker."""
 
+import builtins
 import hashlib
+import os
 
 import numpy as np
 
@@ -53,6 +55,24 @@ def _reopen(portable):
     if isinstance(portable, tuple) and portable and portable[0] == "rows":
         return RowsView(_reopen(portable[1]), portable[2])
     return portable
+
+
+def _keep_print():
+    """Keep ``builtins.print`` the built-in, so a skorch net (its PrintLog holds ``print``) pickles for the workers.
+
+    Ray Data's progress bars replace ``builtins.print`` in the driver with
+    their own ``safe_print`` unless ``RAY_TQDM_PATCH_PRINT=0``; pickle then finds
+    that ``builtins.print`` is not the ``print`` a net holds and refuses it. The
+    variable is set (unless the user set it) before any bar starts, and a print
+    patched earlier is put back.
+    """
+    os.environ.setdefault("RAY_TQDM_PATCH_PRINT", "0")
+    try:
+        from ray.experimental import tqdm_ray
+    except ImportError:  # pragma: no cover - layout of another Ray version
+        return
+    if builtins.print is getattr(tqdm_ray, "safe_print", None):
+        builtins.print = tqdm_ray._print
 
 
 def _outputs_batch(positions, values):
@@ -217,6 +237,8 @@ class RayPool(_PoolObject):
     def __init__(self, pool, *, num_workers=2, num_cpus=1, num_gpus=0, columns=None, dtype=None):
         import ray  # noqa: F401  (a clear ImportError now, not inside a round)
 
+        _keep_print()
+
         if isinstance(pool, RayPool):
             pool = pool.pool
         self.pool = pool
@@ -296,6 +318,7 @@ class RayPool(_PoolObject):
         rows = np.asarray(rows, dtype=np.intp).reshape(-1)
         if not len(rows):
             raise ValueError("map_rows needs at least one row.")
+        _keep_print()
         checkpoint = ray.put(estimator)
         if is_ray_dataset(self.pool):
             positions = np.full(self._n, -1, dtype=np.int64)

@@ -9,7 +9,7 @@ from sklearn.utils import check_array
 
 from ..exceptions import OracleError
 from ..journal import pool_fingerprint
-from ..strategies import QueryStrategy, Random
+from ..strategies import Margin, QueryStrategy, Random, Schedule, TypiClust, TypicalThenMargin
 from ..utils._compat import HasMethods, Interval, StrOptions, is_lazy_pool, n_rows
 from ..utils._validation import check_answers, resolve_size
 
@@ -154,9 +154,49 @@ _NEEDS = {
 }
 
 
-def check_strategies(strategy, initial_strategy, adapter):
-    """``(strategy, initial)`` with defaults filled in, checked against what the estimator offers."""
-    strategy = Random() if strategy is None else strategy
+#: Above this many pool rows the default skips TypiClust (k-means and per-cluster neighbours grow with the pool).
+DEFAULT_TYPICAL_MAX_ROWS = 100_000
+
+
+def _numeric_rows(X):
+    """Whether TypiClust can measure distances on ``X`` itself: a dense numeric array, DataFrame or list."""
+    if sp.issparse(X) or is_lazy_pool(X):
+        return False
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):
+        return all(getattr(t, "kind", "O") in "biuf" for t in X.dtypes)
+    try:
+        head = np.asarray(X[:2] if isinstance(X, (list, tuple)) else X)
+    except (TypeError, ValueError):
+        return False
+    return head.dtype.kind in "biuf" and head.ndim >= 2
+
+
+def default_strategy(X, adapter):
+    """The strategy :class:`~skal.ActiveLearner` uses when ``strategy=None``.
+
+    :class:`~skal.strategies.TypicalThenMargin` where it can run: a skorch net
+    (TypiClust on its penultimate features) or a numeric pool of at most
+    ``DEFAULT_TYPICAL_MAX_ROWS`` rows, with an estimator that has
+    ``predict_proba``. Otherwise the part that can run: a random first pool
+    then Margin (texts, sparse or very large pools), TypiClust alone (no
+    ``predict_proba``), or Random (neither).
+    """
+    proba = adapter.has("predict_proba")
+    typical = adapter.is_net or (n_rows(X) <= DEFAULT_TYPICAL_MAX_ROWS and _numeric_rows(X))
+    if typical and proba:
+        return TypicalThenMargin()
+    if proba:
+        return Schedule(Random(), Margin())
+    return TypiClust() if typical else Random()
+
+
+def check_strategies(strategy, initial_strategy, adapter, X=None):
+    """``(strategy, initial)`` with defaults filled in, checked against what the estimator offers.
+
+    ``X`` (the pool) decides the default strategy when ``strategy`` is None (:func:`default_strategy`).
+    """
+    if strategy is None:
+        strategy = Random() if X is None else default_strategy(X, adapter)
     initial = strategy if initial_strategy is None else initial_strategy
     for name, s in (("strategy", strategy), ("initial_strategy", initial)):
         if not isinstance(s, QueryStrategy):

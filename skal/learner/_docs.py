@@ -29,7 +29,13 @@ estimator : classifier or skorch ``NeuralNetClassifier``
     probabilities (use ``criterion=torch.nn.CrossEntropyLoss`` when its module
     returns logits).
 strategy : QueryStrategy, default=None
-    Picks each batch; None means ``Random()``.
+    Picks each batch. None means skal's default,
+    :class:`~skal.strategies.TypicalThenMargin`: TypiClust (typical rows of
+    uncovered clusters) while fewer than 10 labels per class are in, then
+    Margin. Where it cannot run, the part that can: a random first pool then
+    Margin for texts, sparse or over-100,000-row pools; TypiClust alone without
+    ``predict_proba``; Random with neither. ``benchmarks/README.md`` ("The
+    default strategy") has its evaluation.
 initial_strategy : QueryStrategy, default=None
     Picks the first pool when nothing is labeled; None means ``strategy``.
     A strategy that needs predictions then scores a skorch net initialised

@@ -121,7 +121,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         n_pool = n_rows(X)
         oracle = as_oracle(y, n_pool)
         sizes = checks.check_sizes(self.get_params(deep=False), n_pool, given=labeled_indices)
-        strategy, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
+        strategy, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter, X)
         checks.check_class_weight(self.class_weight, adapter)
         classes = checks.resolve_classes(self.classes, adapter, oracle)
         given = checks.check_given(labeled_indices, labels, n_pool, classes)
@@ -215,13 +215,13 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _step_run(self, X_pool=None):
         """A Run over this learner's state, for the step API (no oracle, no journal)."""
         adapter = ModelAdapter(self.estimator)
-        strategy, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
         if self.pool_.X is None and X_pool is None:
             raise ValueError(
                 "this learner was pickled without its pool; call learner.query(X_pool) with the same pool first."
             )
         if self.pool_.X is None:
             self.pool_.X = X_pool
+        strategy, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter, self.pool_.X)
         run = self._new_run(self.pool_, adapter, strategy, initial, self.seed_, self._scorer())
         run.model, run.history = getattr(self, "estimator_", None), self.history_
         return run
@@ -229,7 +229,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _start_steps(self, X):
         """The first query of an unfitted learner starts a run: pool, seed, nothing labeled."""
         adapter = ModelAdapter(self.estimator)
-        _, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter)
+        _, initial = checks.check_strategies(self.strategy, self.initial_strategy, adapter, X)
         classes = checks.resolve_classes(self.classes, adapter)
         checks.check_first_pool(initial, adapter)
         set_features_in(self, X)

@@ -17,6 +17,10 @@ __all__ = ["Schedule", "HCLC", "LCHC", "RHC", "RLC", "BudgetSwitch", "TypicalThe
 class Schedule(QueryStrategy):
     """Use ``initial`` while nothing is labeled and ``then`` afterwards.
 
+    While labels exist but no model does (a learner trains none while its labels
+    hold a single class), a ``then`` that needs predictions waits: ``initial``
+    picks again.
+
     A schedule behaves exactly like the strategy it delegates to in a round:
     the same picks, ``scores_``, ``pseudo_labels_`` and ``needs``;
     ``requirements`` is the union over both.
@@ -70,7 +74,12 @@ class Schedule(QueryStrategy):
         return initial._permutation_equivariant and then._permutation_equivariant
 
     def _fit(self, X, labeled, estimator, y):
-        self.active_ = clone(self._pick(labeled, y))._fit_checked(X, labeled, estimator, y)
+        part = self._pick(labeled, y)
+        initial = self._parts()[0]
+        if estimator is None and "proba" in part.needs(labeled) and "proba" not in initial.needs(None):
+            # labels exist but no model yet (the learner trains none while they hold one class): stay with initial
+            part = initial
+        self.active_ = clone(part)._fit_checked(X, labeled, estimator, y)
         self.n_available_ = self.active_.n_available_
 
     def _query(self, n):

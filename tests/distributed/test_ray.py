@@ -45,6 +45,21 @@ def test_importing_skal_distributed_does_not_import_ray():
     assert out.strip() == "False"
 
 
+def test_a_print_patched_by_ray_progress_bars_does_not_stop_a_skorch_net(ray_cluster, net_pool, monkeypatch):
+    """Ray Data's bars swap builtins.print for their safe_print; a net (PrintLog holds print) must still pickle."""
+    import builtins
+
+    from ray.experimental import tqdm_ray
+
+    from skal.distributed import RayPool
+
+    X, y, labeled, net = net_pool
+    monkeypatch.setattr(builtins, "print", tqdm_ray.safe_print)
+    picks = strategies.Entropy().fit(RayPool(X, num_workers=2), y, labeled=labeled, estimator=net).query(5)
+    assert builtins.print is tqdm_ray._print
+    np.testing.assert_array_equal(picks, strategies.Entropy().fit(X, y, labeled=labeled, estimator=net).query(5))
+
+
 @pytest.mark.parametrize("cls", _exported_strategies(), ids=lambda c: c.__name__)
 def test_same_picks_as_the_in_memory_pool(ray_cluster, net_pool, cls):
     from skal.distributed import RayPool
