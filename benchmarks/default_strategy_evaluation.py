@@ -76,7 +76,8 @@ def evaluate(results_dir):
             target = rnd["acc_mean"][-1]
             budget = int(n[-1])
             on_mean = first_reaching(dflt["n_labeled"], dflt["acc_mean"], target)
-            seed_need = [first_reaching(nn, acc, target) for nn, acc in per_seed_curves(records, dataset, DEFAULT).values()]
+            curves = per_seed_curves(records, dataset, DEFAULT).values()
+            seed_need = [first_reaching(nn, acc, target) for nn, acc in curves]
             goal_rows.append(
                 {
                     "dataset": dataset,

@@ -9,7 +9,7 @@ from sklearn.utils import check_array
 
 from ..exceptions import OracleError
 from ..journal import pool_fingerprint
-from ..strategies import Margin, QueryStrategy, Random, Schedule, TypiClust, TypicalThenMargin
+from ..strategies import Margin, QueryStrategy, Random, Schedule, TypicalThenMargin, TypiClust
 from ..utils._compat import HasMethods, Interval, StrOptions, is_lazy_pool, n_rows
 from ..utils._validation import check_answers, resolve_size
 

@@ -10,9 +10,9 @@ from sklearn.svm import LinearSVC
 
 from skal import ActiveLearner
 from skal.learner._checks import DEFAULT_TYPICAL_MAX_ROWS, default_strategy
-from skal.utils._adapter import ModelAdapter
-from skal.strategies import Margin, Random, Schedule, TypiClust, TypicalThenMargin
+from skal.strategies import Margin, Random, Schedule, TypicalThenMargin, TypiClust
 from skal.strategies._schedule import labels_per_class
+from skal.utils._adapter import ModelAdapter
 
 from ..conftest import make_blobs_pool
 
