@@ -22,7 +22,7 @@ from skal.bench import summarize
 from skal.bench._report import read_records
 
 DEFAULT = "TypicalThenMargin"
-SUITES = ("default_strategy_tables", "default_strategy_images")
+SUITES = ("default_strategy_tables", "default_strategy_images", "default_strategy_cifar10")
 
 
 def first_reaching(n, acc, target):

@@ -180,7 +180,7 @@ def make_strategy(name, mc_samples, n_candidates, seed):
     raise ValueError(name)
 
 
-def make_net(epochs, batch_size=128, l2_c=3.5):
+def make_net(epochs, batch_size=128, l2_c=3.5, device="cpu"):
     net = ScaledL2Net(
         MNISTConvNet,
         criterion=torch.nn.CrossEntropyLoss,
@@ -191,7 +191,7 @@ def make_net(epochs, batch_size=128, l2_c=3.5):
         iterator_train__shuffle=True,
         train_split=None,
         verbose=0,
-        device="cpu",
+        device=device,
     )
     net.l2_c = l2_c  # 0 drops the L2 term (--no-l2)
     return net
@@ -227,7 +227,12 @@ def run_one(name, seed, args):
     X, y, init, xt, yt = load(seed, args.test_size)
     n_rounds = max(0, (args.max_labels - len(init)) // 10)
     learner = ActiveLearner(
-        make_net(args.epochs, args.batch_size, 0.0 if getattr(args, "no_l2", False) else 3.5),
+        make_net(
+            args.epochs,
+            args.batch_size,
+            0.0 if getattr(args, "no_l2", False) else 3.5,
+            getattr(args, "device", "cpu"),
+        ),
         make_strategy(name, args.mc_samples, args.candidates, seed),
         initial_size=len(init),
         query_size=10,
@@ -383,6 +388,11 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--test-size", type=int, default=1000)
     p.add_argument("--quick", action="store_true", help="one seed, 60 labels: a smoke test")
+    p.add_argument(
+        "--device",
+        default="cuda" if torch.cuda.is_available() else "cpu",
+        help="where the nets train (default: cuda when available); the 5 %% runs are sized for a GPU",
+    )
     p.add_argument("--out-stem", default=STEM, help="results/<stem>.json and .md")
     p.add_argument("--report-only", action="store_true", help="rewrite the .md/.json from the saved runs")
     args = p.parse_args(argv)
