@@ -112,14 +112,15 @@ def write(rows, goal_rows, lines, out):
         "AULC = test accuracy (%) averaged over the label range (trapezoids), mean ± std over seeds.",
         "**safe**: the default's AULC is at least Random's mean minus one std; **above**: above Random's mean.",
         "",
-        "| dataset | model | labels | seeds | " + " | ".join(names) + " | safe | above |",
-        "|---|---|---|---:|" + "---:|" * len(names) + "---|---|",
+        "| dataset | model | labels | seeds | " + " | ".join(names) + " | default − Random | safe | above |",
+        "|---|---|---|---:|" + "---:|" * len(names) + "---:|---|---|",
     ]
     for r in rows:
         cells = [_fmt(*r["aulc"][n]) if n in r["aulc"] else "" for n in names]
         md.append(
             f"| {r['dataset']} | {r['model']} | {r['labels']} | {r['seeds']} | "
             + " | ".join(cells)
+            + f" | {r['aulc'][DEFAULT][0] - r['aulc']['Random'][0]:+.2f}"
             + f" | {'yes' if r['safe'] else '**no**'} | {'yes' if r['above'] else 'no'} |"
         )
     n_safe, n_above = sum(r["safe"] for r in rows), sum(r["above"] for r in rows)
