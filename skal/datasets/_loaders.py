@@ -245,15 +245,20 @@ def load_csv(path, label_column, n_train=None):
     return Bunch(x_train=X[:n_train], y_train=y[:n_train], x_test=X[n_train:], y_test=y[n_train:], classes=np.unique(y))
 
 
-def _table(name, label_column, n_train, data_home):
+def _find_csv(name, filename, folder, data_home):
+    """``DATA_HOME/filename`` or ``DATA_HOME/folder/filename``, or a not-found error saying how to get ``name``."""
     home = get_data_home(data_home)
-    looked = [home / f"{name}.csv", home / "tabular" / f"{name}.csv"]
-    for path in looked:
-        if path.exists():
-            out = load_csv(path, label_column, n_train)
-            out.name = name
-            return out
-    raise not_found(name, home, looked)
+    looked = [home / filename, home / folder / filename]
+    path = next((p for p in looked if p.exists()), None)
+    if path is None:
+        raise not_found(name, home, looked)
+    return path
+
+
+def _table(name, label_column, n_train, data_home):
+    out = load_csv(_find_csv(name, f"{name}.csv", "tabular", data_home), label_column, n_train)
+    out.name = name
+    return out
 
 
 def load_letter_recognition(data_home=None):
@@ -274,12 +279,7 @@ def load_spam(data_home=None):
     """
     from sklearn.model_selection import train_test_split
 
-    home = get_data_home(data_home)
-    looked = [home / "spam.csv", home / "tabular" / "spam.csv"]
-    path = next((p for p in looked if p.exists()), None)
-    if path is None:
-        raise not_found("spam", home, looked)
-    X, y = load_csv(path, "type")
+    X, y = load_csv(_find_csv("spam", "spam.csv", "tabular", data_home), "type")
     x_train, x_test, y_train, y_test = train_test_split(X, y, test_size=1000, stratify=y, random_state=0)
     return Bunch(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, classes=np.unique(y), name="spam")
 
@@ -292,13 +292,9 @@ def load_small_fine_foods(data_home=None):
     """
     import csv
 
-    home = get_data_home(data_home)
     out = {}
     for split in ("train", "test"):
-        looked = [home / f"small_fine_foods_{split}.csv", home / "text" / f"small_fine_foods_{split}.csv"]
-        path = next((p for p in looked if p.exists()), None)
-        if path is None:
-            raise not_found("small_fine_foods", home, looked)
+        path = _find_csv("small_fine_foods", f"small_fine_foods_{split}.csv", "text", data_home)
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
         out[f"x_{split}"] = np.array([r["review"] for r in rows], dtype=object)

@@ -10,7 +10,8 @@ from sklearn.utils import check_array
 from ..exceptions import OracleError
 from ..journal import pool_fingerprint
 from ..strategies import Margin, QueryStrategy, Random, Schedule, TypicalThenMargin, TypiClust
-from ..utils._compat import HasMethods, Interval, StrOptions, is_lazy_pool, n_rows
+from ..strategies._features import input_features
+from ..utils._compat import HasMethods, Interval, StrOptions, is_lazy_pool, n_rows, take_rows
 from ..utils._validation import check_answers, resolve_size
 
 __all__ = [
@@ -159,16 +160,12 @@ DEFAULT_TYPICAL_MAX_ROWS = 100_000
 
 
 def _numeric_rows(X):
-    """Whether TypiClust can measure distances on ``X`` itself: a dense numeric array, DataFrame or list."""
-    if sp.issparse(X) or is_lazy_pool(X):
-        return False
-    if hasattr(X, "dtypes") and hasattr(X, "columns"):
-        return all(getattr(t, "kind", "O") in "biuf" for t in X.dtypes)
+    """Whether TypiClust can measure distances on ``X`` itself: ``embedding="input"``'s own check, on one row."""
     try:
-        head = np.asarray(X[:2] if isinstance(X, (list, tuple)) else X)
+        input_features(take_rows(X, np.arange(1)))
     except (TypeError, ValueError):
         return False
-    return head.dtype.kind in "biuf" and head.ndim >= 2
+    return True
 
 
 def default_strategy(X, adapter):

@@ -4,6 +4,8 @@ The HCLC family is from Mohan, Manjunath, Arya, Basha & Cheekatla, "Are Candidat
 Learning?" (preprint, 2026): confidence sampling from a randomly initialised network for the first pool.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import clone
 
@@ -255,6 +257,11 @@ class TypicalThenMargin(Schedule):
         return TypiClust(embedding=self.embedding, random_state=self.random_state), Margin()
 
     def _pick(self, labeled, y=None):
+        if isinstance(self.per_class, bool) or not isinstance(self.per_class, Real) or not self.per_class > 0:
+            raise ValueError(
+                f"TypicalThenMargin(per_class=...) must be a positive number of labels per class; "
+                f"got {self.per_class!r}. Use e.g. per_class=10 (the default)."
+            )
         low, high = self._parts()
         return low if labels_per_class(labeled, y) < self.per_class else high
 

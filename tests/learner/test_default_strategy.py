@@ -32,8 +32,9 @@ def test_numeric_pool_with_probabilities_gets_typical_then_margin():
         sp.random(60, 8, density=0.3, format="csr", random_state=0),
         ["a short text"] * 60,
         np.zeros((DEFAULT_TYPICAL_MAX_ROWS + 1, 1), dtype=np.float32),
+        np.zeros((60, 2)).tolist(),  # TypiClust's embedding="input" refuses lists, numeric or not
     ],
-    ids=["sparse", "texts", "over the row limit"],
+    ids=["sparse", "texts", "over the row limit", "numeric list"],
 )
 def test_pools_typiclust_cannot_measure_get_a_random_start_then_margin(X):
     chosen = _chosen(X, LogisticRegression())
@@ -96,3 +97,10 @@ def test_a_schedule_stays_with_its_first_strategy_while_labels_exist_but_no_mode
     assert isinstance(s.active_, Random) and len(s.query(3)) == 3
     fitted = LogisticRegression().fit(X[:6], y[:6])
     assert isinstance(Schedule(Random(), Margin()).fit(X, y, labeled=labeled, estimator=fitted).active_, Margin)
+
+
+@pytest.mark.parametrize("per_class", [0, -3, "ten", True])
+def test_a_bad_per_class_is_refused_with_the_fix_named(per_class):
+    X, y = make_blobs_pool(n=30)
+    with pytest.raises(ValueError, match="positive number of labels per class"):
+        TypicalThenMargin(per_class=per_class).fit(X, y)
