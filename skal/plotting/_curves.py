@@ -81,8 +81,10 @@ def check_one_strategy(name, runs):
     >>> b = [{"round": 0, "strategy": "Random()"}, {"round": 1, "strategy": "Margin(random_state=2)"}]
     >>> check_one_strategy("x", [a, b])
     """
-    used = [frozenset(normalized_strategy(r["strategy"]) for r in h if r.get("round", 0) > 0 and "strategy" in r)
-            for h in runs]
+    used = [
+        frozenset(normalized_strategy(r["strategy"]) for r in h if r.get("round", 0) > 0 and "strategy" in r)
+        for h in runs
+    ]
     kinds = sorted({", ".join(sorted(u)) for u in used if u})
     if len(kinds) > 1:
         where = "the list" if name is None else f"{name!r}"

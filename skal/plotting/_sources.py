@@ -59,8 +59,9 @@ def as_history(rounds):
     out = []
     for r in sorted(rounds, key=lambda r: r["round"]):
         scores = {k: r[k] for k in ("accuracy", "macro_f1") if r.get(k) is not None}
-        out.append({**r, "strategy": r.get("strategy_used", r.get("strategy")), "score": r.get("accuracy"),
-                    "scores": scores})
+        out.append(
+            {**r, "strategy": r.get("strategy_used", r.get("strategy")), "score": r.get("accuracy"), "scores": scores}
+        )
     return out
 
 
