@@ -23,7 +23,7 @@ round (its labels are trained on), sets ``stopped_ = True`` and
 ``stop_reason_``, and ``fit`` returns. No exception is used for control flow.
 """
 
-__all__ = ["Callback", "ProgressBar"]
+__all__ = ["Callback", "ProgressBar", "round_line"]
 
 
 class Callback:
@@ -66,10 +66,14 @@ class Callback:
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over rounds, showing labels held and the last score (``verbose=1`` adds one)."""
+    """A tqdm bar over rounds: labels used / budget, the last score and the stopping values.
 
-    def __init__(self):
-        self.bar_ = None
+    ``lines=True`` (``verbose=2``) also writes one line per round with the
+    seconds spent querying, labeling and training (:func:`round_line`).
+    """
+
+    def __init__(self, lines=False):
+        self.lines = lines
 
     def on_fit_begin(self, learner, planned_rounds=None, **kwargs):
         from tqdm.auto import tqdm
@@ -77,11 +81,51 @@ class ProgressBar(Callback):
         self.bar_ = tqdm(total=planned_rounds, desc="rounds", unit="round")
 
     def on_round_end(self, learner, record, **kwargs):
-        if self.bar_ is not None:
-            self.bar_.update(1)
-            self.bar_.set_postfix(labeled=record["n_labeled"], score=record["score"])
+        bar = getattr(self, "bar_", None)
+        if bar is None:
+            return
+        bar.update(1)
+        budget = getattr(learner, "budget", None)
+        postfix = {"labels": f"{record['n_labeled']}/{budget}" if budget else record["n_labeled"]}
+        if record.get("score") is not None:
+            postfix["score"] = f"{record['score']:.3f}"
+        for name, value in (record.get("stopping") or {}).items():
+            if value is not None:
+                postfix[name] = f"{value:.3g}"
+        bar.set_postfix(postfix)
+        if self.lines:
+            bar.write(round_line(record, budget))
 
     def on_fit_end(self, learner, **kwargs):
-        if self.bar_ is not None:
+        if getattr(self, "bar_", None) is not None:
             self.bar_.close()
             self.bar_ = None
+
+
+def round_line(record, budget=None):
+    """One line a person reads about a finished round.
+
+    Examples
+    --------
+    >>> record = {"round": 3, "n_labeled": 120, "score": 0.8123, "query_seconds": 0.42, "label_seconds": 31.0,
+    ...           "train_seconds": 2.1, "stopping": {"stabilizing_predictions": 0.9931}, "total_cost": 120.0}
+    >>> round_line(record, budget=300)
+    'round 3: 120/300 labels, score 0.812, stabilizing_predictions 0.993; query 0.42 s, label 31.0 s, train 2.1 s'
+    """
+    labels = f"{record['n_labeled']}/{budget} labels" if budget else f"{record['n_labeled']} labels"
+    parts = [labels]
+    if record.get("total_cost") is not None and record["total_cost"] != record["n_labeled"]:
+        parts.append(f"cost {record['total_cost']:.4g}")
+    if record.get("score") is not None:
+        parts.append(f"score {record['score']:.3f}")
+    parts += [f"{name} {value:.3g}" for name, value in (record.get("stopping") or {}).items() if value is not None]
+    seconds = ", ".join(
+        f"{step} {_seconds(record[key])}" if record.get(key) is not None else f"{step} -"
+        for step, key in (("query", "query_seconds"), ("label", "label_seconds"), ("train", "train_seconds"))
+    )
+    return f"round {record['round']}: {', '.join(parts)}; {seconds}"
+
+
+def _seconds(value):
+    """``31.0 s``, ``0.42 s``: one decimal from a second up, two below."""
+    return f"{value:.1f} s" if value >= 1 else f"{value:.2f} s"

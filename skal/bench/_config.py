@@ -125,7 +125,10 @@ def load_config(path_or_dict, quick=False):
     and ``random_start_for_uncertainty`` (true: strategies that need predictions
     start from a random pool, as in the LPLgrad paper, Petersen (DTU 02456 project report) and
     Pourahmadi et al. (2021); representation strategies and the random-weight schedules of
-    Mohan et al. (2026) pick their own).
+    Mohan et al. (2026) pick their own), ``stopping`` (true: every criterion of
+    :mod:`skal.stopping` records its value each round without stopping the run)
+    and ``cost`` (a number per label, or an object class -> cost; rounds
+    record ``cost`` and ``total_cost``).
 
     Raises :class:`SuiteError` (naming the file) for a file that is not a valid suite.
     """
@@ -255,6 +258,14 @@ def validate_config(cfg):
         _lookup(b, BASELINES, "baseline")
     if cfg.get("initial_strategy") is not None:
         resolve_strategy(cfg["initial_strategy"])
+    if not isinstance(cfg.get("stopping", False), bool):
+        raise SuiteError(f"'stopping' must be true or false, not {cfg['stopping']!r}.")
+    cost = cfg.get("cost")
+    if cost is not None and not (
+        (isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0)
+        or (isinstance(cost, dict) and all(isinstance(v, (int, float)) and v >= 0 for v in cost.values()))
+    ):
+        raise SuiteError(f"'cost' must be a number >= 0 per label or an object class -> cost, not {cost!r}.")
     dupes = sorted({x for x in labels if labels.count(x) > 1})
     if dupes:
         raise SuiteError(f"strategy labels must be unique; repeated: {', '.join(dupes)}.")

@@ -19,6 +19,25 @@ from ._models import build_model
 __all__ = ["load_config", "run_suite", "resolve_strategy", "build_spec"]
 
 SCORING = {"accuracy": "accuracy", "macro_f1": "f1_macro"}
+#: The criteria a suite with ``"stopping": true`` records (their defaults, never stopping).
+OBSERVED_CRITERIA = (
+    "StabilizingPredictions",
+    "OverallUncertainty",
+    "MaxConfidence",
+    "ClassificationChange",
+    "Contradiction",
+    "ScorePlateau",
+)
+#: history_ keys copied into round records when present (see ActiveLearner's history_).
+ROUND_EXTRAS = (
+    "labeled_classes",
+    "picked_labels",
+    "per_class_accuracy",
+    "confidence",
+    "stopping",
+    "cost",
+    "total_cost",
+)
 
 
 def _entry(entry, n_candidates):
@@ -84,6 +103,8 @@ def _run_al(cfg, data, model, name, strategy, seed, base, initial_override=None)
         n_rounds=cfg["n_rounds"],
         classes=data.classes,
         scoring=SCORING,
+        cost=_cost(cfg.get("cost"), data.classes),
+        callbacks=_observers(cfg),
         random_state=seed,
     )
     t0 = time.perf_counter()
@@ -101,11 +122,37 @@ def _run_al(cfg, data, model, name, strategy, seed, base, initial_override=None)
             "macro_f1": r["scores"]["macro_f1"],
             "train_seconds": r["train_seconds"],
             "query_seconds": r["query_seconds"],
+            "label_seconds": r["label_seconds"],
             "strategy_used": r["strategy"],
+            "queried": np.asarray(r["queried"]).tolist(),
+            **{key: _json_ready(r[key]) for key in ROUND_EXTRAS if r.get(key) is not None},
         }
         for r in learner.history_
     ]
     return rounds + [{**base, "kind": "run", "strategy": name, "seed": seed, "seconds": seconds}]
+
+
+def _json_ready(value):
+    """Class labels in counts and accuracies as plain Python values (numpy scalars are not JSON)."""
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
+def _cost(spec, classes):
+    """The learner's ``cost`` from a suite's ``cost``: a number per label, or a JSON object class -> cost."""
+    if isinstance(spec, dict):  # JSON keys are strings; the classes may be ints
+        return {c: float(spec[str(c)]) for c in np.asarray(classes).tolist()}
+    return spec
+
+
+def _observers(cfg):
+    """Callbacks that record without stopping: every stopping criterion when the suite asks for ``stopping``,
+    and the pool-confidence histogram of each round (for the report's pictures)."""
+    from .. import stopping
+
+    observers = [stopping.RecordConfidence()]
+    if cfg.get("stopping"):
+        observers += [getattr(stopping, name)(stop=False) for name in OBSERVED_CRITERIA]
+    return observers
 
 
 def _fit_on(model, n_classes, X, y_codes, seed):
@@ -174,6 +221,8 @@ def run_suite(config, out_dir="benchmarks/results", *, quick=False, data_home=No
 
     cfg = load_config(config, quick)
     results = _Results(Path(out_dir) / cfg["name"] / "results.jsonl")
+    # the resolved suite next to its results: the report rebuilds the pool from it (the pool map)
+    (results.path.parent / "suite.json").write_text(json.dumps(cfg, indent=2) + "\n")
     plan = [
         (d, s, seed)
         for d in cfg["datasets"]

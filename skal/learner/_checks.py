@@ -46,6 +46,7 @@ PARAMETER_CONSTRAINTS = {
     "min_classes": [Interval(Integral, 1, None, closed="left")],
     "classes": ["array-like", None],
     "scoring": [str, callable, list, tuple, dict, None],
+    "cost": [Interval(Real, 0, None, closed="left"), StrOptions({"time"}), dict, callable, None],
     "callbacks": [list, tuple, None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],

@@ -13,7 +13,15 @@ import numpy as np
 
 from ..exceptions import QuerySkewWarning
 
-__all__ = ["class_counts", "predicted_counts", "skew_message", "warn_if_skewed", "SKEW_SHARE", "SKEW_MIN_CLASSES"]
+__all__ = [
+    "class_counts",
+    "per_class_accuracy",
+    "predicted_counts",
+    "skew_message",
+    "warn_if_skewed",
+    "SKEW_SHARE",
+    "SKEW_MIN_CLASSES",
+]
 
 #: A round is skewed when more than this share of its picks fall in one predicted class...
 SKEW_SHARE = 0.6
@@ -55,6 +63,32 @@ def predicted_counts(adapter, model, X_rows, classes):
         return class_counts(adapter.predict(model, X_rows, classes))
     except Exception:  # e.g. a model whose predict needs other input than the pool's rows
         return None
+
+
+def per_class_accuracy(adapter, model, X_val, y_val, classes):
+    """``[[class, accuracy], ...]`` of the model on ``(X_val, y_val)``, per class present in ``y_val``, or None.
+
+    The accuracy of class c is the share of its rows predicted as c (its
+    recall). A diagnostic never ends a fit: a model that cannot predict these
+    rows gives None.
+    """
+    try:
+        predicted = np.asarray(adapter.predict(model, X_val, np.asarray(classes)))
+    except Exception:  # e.g. an eval_set in a type only the scorer understands
+        return None
+    return accuracy_by_class(y_val, predicted)
+
+
+def accuracy_by_class(y_true, y_pred):
+    """``[[class, share of its rows predicted right], ...]`` for each class in ``y_true``, in class order.
+
+    Examples
+    --------
+    >>> accuracy_by_class([0, 0, 1, 1, 1], [0, 1, 1, 1, 0])
+    [[0, 0.5], [1, 0.6666666666666666]]
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return [[_plain(c), float(np.mean(y_pred[y_true == c] == c))] for c in np.unique(y_true)]
 
 
 def skew_message(counts, n_classes, round_, strategy):

@@ -83,6 +83,15 @@ scoring : None, str, callable, list or dict, default=None
     accuracy; a name (``"f1_macro"``) or scorer gives ``history_[k]["score"]``;
     a list or dict of them also gives ``history_[k]["scores"]`` (a dict), with
     ``"score"`` the first.
+cost : None, float, dict, callable or "time", default=None
+    What a label costs, recorded per round in ``history_[k]["cost"]`` and
+    summed in ``"total_cost"``: None is 1 per label; a number is the cost of
+    each label; a dict gives the cost per class; a callable gets one pool
+    row and returns its cost; ``"time"`` is the seconds the oracle took to
+    answer the round (a person's measured time). Pseudo-labels cost nothing;
+    labels passed to ``fit`` as ``labeled_indices`` are counted, as the
+    budget counts them. :class:`skal.stopping.CostBudget` stops a run at a
+    total cost.
 random_state : None, int or RandomState, default=None
     Seeds everything: the first-pool net, each round's strategy (its
     ``random_state`` parameters left at None) and training (torch's global
@@ -92,9 +101,12 @@ callbacks : list of Callback, default=None
     Called at each step of a run (see :mod:`skal.callbacks`): ``on_fit_begin``,
     ``on_round_begin``, ``on_query``, ``on_label``, ``on_round_end``,
     ``on_fit_end``. A hook that returns True ends the run cleanly after the
-    current round.
+    current round; one that returns a string ends it with that string as
+    ``stop_reason_``. The criteria of :mod:`skal.stopping` are callbacks.
 verbose : int, default=0
-    1 adds a :class:`skal.callbacks.ProgressBar` (tqdm, over rounds).
+    1 adds a :class:`skal.callbacks.ProgressBar` (tqdm, over rounds: labels
+    used / budget, last score, stopping values); 2 also prints one line per
+    round with the seconds spent querying, labeling and training.
 
 Attributes
 ----------
@@ -111,11 +123,16 @@ labeled_round_ : ndarray of int, shape (n_pool,)
 history_ : list of dict
     One record per round: ``round``; ``n_labeled`` (labels held after it);
     ``n_queried`` and ``queried`` (the pool rows labeled in it); ``strategy``
-    (the fitted strategy's repr, ``-> inner`` for a schedule, ``"given"``,
-    ``"teach"`` or ``"replayed query"``); ``query_seconds``,
+    (the strategy as given, on one line, ``-> Inner`` for a schedule's active
+    part, ``"given"``, ``"teach"`` or ``"replayed query"``); ``query_seconds``,
     ``label_seconds``, ``train_seconds`` (None when not trained); ``score``
-    (on ``eval_set``, else None). Present only when they apply: ``scores``
-    (a dict, for several metrics), ``pseudo`` (True when the round holds
+    (on ``eval_set``, else None); ``cost`` and ``total_cost`` (see ``cost``);
+    ``picked_labels`` and ``labeled_classes`` (``[[class, count], ...]`` of
+    the round's labels and of all labels held). Present only when they apply:
+    ``per_class_accuracy`` (``[[class, accuracy], ...]`` on ``eval_set``),
+    ``picked_predicted`` (the model's predicted classes of the picks),
+    ``stopping`` (``{criterion: value}`` from :mod:`skal.stopping`
+    callbacks), ``scores`` (a dict, for several metrics), ``pseudo`` (True when the round holds
     pseudo-labels), ``replayed`` (True for a round taken from a journal) and
     ``too_few_classes`` (True for a round left untrained, see ``min_classes``).
 skipped_ : ndarray of bool, shape (n_pool,)
@@ -125,7 +142,8 @@ pseudo_labeled_ : ndarray of bool, shape (n_pool,)
 stopped_ : bool
     True when an oracle answered STOP or a callback ended the run.
 stop_reason_ : str
-    Why a callback ended the run (absent otherwise).
+    Why a callback ended the run, e.g. a :mod:`skal.stopping` criterion's
+    value against its threshold (absent otherwise).
 pool_ : LabelPool
     The pool and what is known of each row (the attributes above read it).
     The pool's rows are not pickled with the learner after ``fit``; a

@@ -15,6 +15,7 @@ from ..utils._compat import n_rows, set_features_in
 from ..utils._random import root_seed
 from ..utils._validation import check_answers, check_n_query, resolve_size
 from . import _checks as checks
+from ._cost import check_cost
 from ._docs import FIT_DOC, LEARNER_DOC, QUERY_DOC, RELABEL_DOC, TEACH_DOC, doc
 from ._loop import Run, record_round, run_rounds, select, train
 from ._pool import LabelPool
@@ -63,6 +64,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         min_classes=2,
         classes=None,
         scoring=None,
+        cost=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -79,6 +81,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.min_classes = min_classes
         self.classes = classes
         self.scoring = scoring
+        self.cost = cost
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -155,12 +158,13 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 run.plan.skipped = set()
         run.pool.skipped[list(run.plan.skipped)] = True
         run.pool.pseudo[list(run.plan.pseudo)] = True
-        callbacks = list(self.callbacks or []) + ([ProgressBar()] if self.verbose else [])
+        callbacks = list(self.callbacks or []) + ([ProgressBar(lines=self.verbose > 1)] if self.verbose else [])
 
         def notify(hook, **kwargs):
             if run.model is not None:  # callbacks see the model of the round they are told about
                 self.estimator_ = run.model
-            return any([bool(getattr(cb, hook, _no_hook)(self, **kwargs)) for cb in callbacks])
+            answers = [getattr(cb, hook, _no_hook)(self, **kwargs) for cb in callbacks]  # every callback hears it
+            return next((answer for answer in answers if answer), None)
 
         run.notify = notify
         self.pool_, self.history_, self.seed_, self.stopped_ = run.pool, run.history, run.seed, False
@@ -208,6 +212,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         # check_pool refused NaN/inf in an array, sparse or DataFrame pool unless the estimator takes them
         run.pool_finite = not adapter.accepts_nan() and not checks.is_object_pool(pool.X)
         run.min_classes = self.min_classes
+        run.cost = check_cost(self.cost, pool.classes)
         run.score = lambda model, X_val, y_val: self._score_with(scorer, model, X_val, y_val)
         return run
 

@@ -5,6 +5,7 @@ and returns what it produced (rows, answers, a history record). Nothing is
 carried between steps through the learner.
 """
 
+import re
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from ..utils._random import derive_seed, seed_params
 from ..utils._random import torch_seed_if_loaded as torch_seed
 from ..utils._validation import check_answers
 from ._checks import check_first_pool, check_rows
-from ._diagnostics import class_counts, predicted_counts, warn_if_skewed
+from ._diagnostics import class_counts, per_class_accuracy, predicted_counts, warn_if_skewed
 
 __all__ = ["Run", "run_rounds", "select", "record_round", "train"]
 
@@ -60,6 +61,7 @@ class Run:
     unsaved: tuple = None
     notes: dict = field(default_factory=dict)  # an oracle's notes (RoundContext.remember) when there is no journal
     pool_finite: bool = False  # the pool was checked for NaN/inf before the run: scoring need not check it again
+    cost: object = None  # cost(take_rows, labels, label_seconds) -> float (skal.learner._cost.check_cost)
 
     @property
     def round(self):
@@ -71,8 +73,10 @@ class Run:
         return self.stopped or self.stop_reason is not None
 
     def emit(self, hook, **kwargs):
-        if self.notify is not None and self.notify(hook, **kwargs) and self.stop_reason is None:
-            self.stop_reason = f"a callback asked to stop ({hook})"
+        """Tell the callbacks; a truthy answer stops the run after this round (a string answer is the reason)."""
+        answer = self.notify(hook, **kwargs) if self.notify is not None else None
+        if answer and self.stop_reason is None:
+            self.stop_reason = answer if isinstance(answer, str) else f"a callback asked to stop ({hook})"
 
 
 def run_rounds(run, given, initial_n, query_n, n_rounds, budget):
@@ -150,7 +154,8 @@ def select(run, n):
         run.untrained = None
     pool, round_ = run.pool, run.round
     first = not pool.labeled.any() or (run.model is None and _too_few_classes(run))
-    strategy = clone(run.initial if first else run.strategy)
+    template = run.initial if first else run.strategy
+    strategy = clone(template)
     seed_params(strategy, derive_seed(run.seed, round_, "query"))
     X, labeled, y, keep = pool.offered()
     model = None
@@ -175,10 +180,24 @@ def select(run, n):
     if keep is not None:
         rows = keep[rows]
         pseudo = None if pseudo is None else {int(keep[r]): label for r, label in pseudo.items()}
-    name = repr(strategy) + (f" -> {strategy.active_!r}" if hasattr(strategy, "active_") else "")
+    name = strategy_name(template, getattr(strategy, "active_", None))
     if predicted is not None:
         warn_if_skewed(predicted, len(pool.classes), round_, name)
     return rows, name, pseudo, predicted
+
+
+def strategy_name(strategy, active=None):
+    """The strategy as the user wrote it, on one line (no per-round seeds); ``-> Inner`` for a schedule's part.
+
+    Examples
+    --------
+    >>> from skal.strategies import Margin, Random, Schedule
+    >>> strategy_name(Schedule(Random(), Margin()), Margin())
+    'Schedule(initial=Random(), then=Margin()) -> Margin'
+    """
+    name = re.sub(r"\s+", " ", repr(strategy))
+    name = re.sub(r"([(\[{]) | ([)\]}])", r"\1\2", name)
+    return name if active is None else f"{name} -> {type(active).__name__}"
 
 
 def take_pseudo_labels(run, rows, pseudo, round_, name):
@@ -292,6 +311,10 @@ def empty_round(run, name):
     return record
 
 
+def _total_cost(history):
+    return next((r["total_cost"] for r in reversed(history) if r.get("total_cost") is not None), 0.0)
+
+
 def _record(run, rows, name, query_s, label_s):
     return {
         "round": run.round,
@@ -303,6 +326,8 @@ def _record(run, rows, name, query_s, label_s):
         "label_seconds": label_s,
         "train_seconds": None,
         "score": None,
+        "cost": 0.0,
+        "total_cost": _total_cost(run.history),
     }
 
 
@@ -316,6 +341,10 @@ def record_round(run, rows, labels, name, query_s, label_s, complete=True, predi
     round_ = run.round
     run.pool.add(rows, labels, round_)
     record = _record(run, rows, name, query_s, label_s)
+    paid = ~run.pool.pseudo[rows]
+    take = lambda: run.pool.rows(rows[paid])  # noqa: E731 - read only by a cost of the row
+    record["cost"] = run.cost(take, np.asarray(labels)[paid], label_s) if paid.any() else 0.0
+    record["total_cost"] = _total_cost(run.history) + record["cost"]
     record["picked_predicted"] = predicted
     record["picked_labels"] = class_counts(labels)
     record["labeled_classes"] = class_counts(run.pool.labels)
@@ -342,6 +371,7 @@ def record_round(run, rows, labels, name, query_s, label_s, complete=True, predi
             record["scores"] = {key: float(value) for key, value in scores.items()}
             scores = next(iter(scores.values()))
         record["score"] = float(scores)
+        record["per_class_accuracy"] = per_class_accuracy(run.adapter, run.model, *run.eval_set, run.pool.classes)
     if done is not None:
         record["replayed"] = True
     elif complete and run.journal is not None:

@@ -62,7 +62,7 @@ def test_a_text_pipeline_runs_with_the_default():
     learner = ActiveLearner(make_pipeline(TfidfVectorizer(), LogisticRegression()), n_rounds=2, random_state=0)
     learner.fit(texts, y)
     assert learner.history_[0]["strategy"].startswith("Schedule(initial=Random")
-    assert learner.history_[-1]["strategy"].endswith("Margin()")
+    assert learner.history_[-1]["strategy"].endswith("-> Margin")
 
 
 def test_labels_per_class_counts_only_labeled_rows_and_seen_classes():
