@@ -11,7 +11,7 @@ X, y = make_classification(
 X_pool, y_pool, X_val, y_val = X[:250], y[:250], X[250:], y[250:]
 
 
-def fit(callbacks, y=y_pool, **kwargs):
+def fit(callbacks, y=y_pool, journal=None, **kwargs):
     """A seeded run over the pool, 10 labels a round, scored on the validation rows."""
     learner = ActiveLearner(LogisticRegression(), query_size=10, callbacks=callbacks, random_state=0, **kwargs)
-    return learner.fit(X_pool, y, eval_set=(X_val, y_val))
+    return learner.fit(X_pool, y, eval_set=(X_val, y_val), journal=journal)
