@@ -125,7 +125,15 @@ def plot_pool_map(
     Y, method = embed(X, max_tsne_rows=max_tsne_rows, random_state=random_state)
     ax = new_axes(ax, figsize=(6.4, 5.2))
     never = rounds < 0
-    ax.scatter(Y[never, 0], Y[never, 1], s=3, c="0.72", alpha=0.6, linewidths=0, rasterized=True)
+    ax.scatter(
+        Y[never, 0],
+        Y[never, 1],
+        s=float(np.clip(6000 / len(Y), 3, 10)),
+        c="0.72",
+        alpha=0.6,
+        linewidths=0,
+        rasterized=True,
+    )
     if (~never).any():
         n_rounds = int(rounds.max()) + 1
         norm = BoundaryNorm(np.arange(n_rounds + 1) - 0.5, n_rounds)
