@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator
 from ..callbacks import Callback
 from ._base import check_count, check_real, untrained
 from ._measures import normalized_entropy
-from ._stop_set import check_stop_set, draw_stop_set, stop_set_proba
+from ._stop_set import check_stop_set, clear_cache, draw_stop_set, stop_set_proba
 from ._watch import StopSetCriterion
 
 __all__ = ["OverallUncertainty", "MaxConfidence", "RecordConfidence"]
@@ -153,6 +153,9 @@ class RecordConfidence(Callback, BaseEstimator):
         counts, edges = confidence_histogram(top, self.bins)
         record["confidence"] = {"edges": edges, "counts": counts}
         return None
+
+    def on_fit_end(self, learner, **kwargs):
+        clear_cache()
 
 
 def confidence_histogram(confidence, bins):

@@ -20,6 +20,7 @@ from skal.stopping import (
     TimeLimit,
     first_stop,
 )
+from skal.stopping._stop_set import _cache
 
 from ._data import X_pool, X_val, fit, y_pool
 
@@ -84,6 +85,7 @@ def test_record_confidence_writes_a_histogram_of_the_unlabeled_stop_set_rows():
         assert sum(confidence["counts"]) == len(X_pool) - record["n_labeled"]  # the pool is smaller than 2000
     assert not learner.stopped_
     json.dumps([record["confidence"] for record in learner.history_])
+    assert len(_cache) == 0  # its probabilities are forgotten at the end of the fit
 
 
 def test_a_stop_set_of_held_out_rows_is_watched_whole():
