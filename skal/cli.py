@@ -1,6 +1,6 @@
 """The ``skal`` command line.
 
-``skal bench SUITE.json ... [--quick] [--allow-missing]``, ``skal report RESULTS.jsonl``,
+``skal bench SUITE.json ... [--quick] [--allow-missing]``, ``skal report RESULTS.jsonl [--data-home DIR]``,
 ``skal journal check FILE``, ``skal journal export FILE OUT.csv`` and ``skal --version``.
 
 Exit codes: 0 success; 1 an error the message explains (an invalid suite, a suite whose datasets are all
@@ -36,8 +36,15 @@ def _parser():
         action="store_true",
         help="a suite whose datasets are all missing is listed and skipped, not an error",
     )
-    report = sub.add_parser("report", help="write report.md and PNGs for a results.jsonl")
+    report = sub.add_parser(
+        "report",
+        help="write report.md (+ PNGs) and one self-contained report.html for a results.jsonl",
+        description="Write report.md with its PNGs, and report.html: one self-contained page with the learning "
+        "curves, class counts, per-class accuracy, confidence per round, pick overlap, the pool map and the "
+        "stopping values (figures the results file cannot feed are replaced by a note saying why).",
+    )
     report.add_argument("results")
+    report.add_argument("--data-home", default=None, help="dataset folder, for the pool map (default: $SKAL_DATA)")
     journal = sub.add_parser("journal", help="check or export a label journal (fit(..., journal=PATH))")
     jsub = journal.add_subparsers(dest="journal_command", required=True)
     check = jsub.add_parser("check", help="check a journal and print its summary")
@@ -80,7 +87,9 @@ def _bench(args):
             _error("bench", str(exc))
             continue
         print(write_report(path))
-        print(f"\nresults: {path}")
+        print(
+            f"\nresults: {path}\n(skal report {path} adds report.html: class counts, per-class accuracy, pool map...)"
+        )
         missing = [r["dataset"] for r in read_records(path) if r["kind"] == "missing_dataset"]
         if missing:
             print(
@@ -119,9 +128,11 @@ def main(argv=None):
     if args.command == "journal":
         return _journal(args)
     from .bench import write_report
+    from .plotting import write_html_report
 
     try:
         print(write_report(args.results))
+        print(f"\nHTML report: {write_html_report(args.results, data_home=args.data_home)}")
     except OSError as exc:
         return _error("report", f"cannot read {args.results}: {exc.strerror or exc}.")
     return 0

@@ -140,3 +140,14 @@ def test_journal_cli_by_subprocess(journal_file):
         timeout=300,
     )
     assert done.returncode == 0 and done.stdout.strip()
+
+
+def test_report_writes_markdown_and_one_html_page(tmp_path, capsys):
+    from .plotting.conftest import write_results
+
+    path = write_results(tmp_path)
+    assert main(["report", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "report.md").exists() and (tmp_path / "report.html").exists()
+    assert f"HTML report: {tmp_path / 'report.html'}" in out
+    assert 'src="data:image/png;base64,' in (tmp_path / "report.html").read_text()

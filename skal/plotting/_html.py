@@ -196,18 +196,20 @@ def _stopping(groups):
     return ["<h3>Stopping criteria per round</h3>", *parts]
 
 
-def _time_saved(records, suite):
-    if not records:
+def _time_saved(records, dataset):
+    from ..bench._report import avoided_text, time_saved
+
+    mine = [r for r in records if r.get("dataset") == dataset]
+    saved = time_saved(mine)
+    if saved is None:
         return []
-    secs = np.array([r["seconds"] for r in records])
+    mean, std, runs, hours = saved
+    candidates = [r for r in mine if r["kind"] == "candidate"]
     text = (
         f"Time saved by a random-weight first pool: training one candidate model on a random initial pool of "
-        f"{records[0].get('n')} rows takes {secs.mean():.2f} ± {secs.std():.2f} s per candidate "
-        f"({len(secs)} seeds)."
+        f"{candidates[0].get('n')} rows takes {mean:.2f} ± {std:.2f} s ({len(candidates)} seeds). "
+        + avoided_text(runs, hours)
     )
-    n = (suite or {}).get("n_candidates")
-    if n:
-        text += f" For the suite's {n} candidate models that is {secs.mean() * n / 3600:.2f} h."
     return [f"<p>{html.escape(text)}</p>"]
 
 
@@ -220,7 +222,7 @@ def _dataset(results, dataset, records, suite, data_home):
         return parts + [_note(f"Skipped: {missing}")]
     _, groups = runs_by_strategy(results, dataset)
     parts += _curves(results, dataset, groups)
-    parts += _time_saved([r for r in done if r["kind"] == "candidate"], suite)
+    parts += _time_saved(records, dataset)
     parts += _per_strategy(results, dataset, groups)
     parts += (
         _overlap(results, dataset, groups)

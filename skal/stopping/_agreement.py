@@ -165,11 +165,13 @@ class Contradiction(_Consecutive):
     """Stop when the predicted probabilities on the stop set barely move between consecutive models.
 
     The value is the mean absolute change of the probabilities between the
-    previous trained model and this round's, over the stop set (mean over rows
-    of the mean over classes of ``|p_t - p_{t-1}|``), averaged over the last
-    ``window`` rounds; stop when it is at most ``threshold``. This is the
-    "the model stopped contradicting itself" family of rules found in
-    active-learning toolkits; the default threshold 0.01 is skal's choice. A
+    previous trained model and this round's, over the stop set: the mean over
+    rows of ``sum_c |p_t - p_{t-1}| / 2`` (:func:`mean_abs_change`, in [0, 1]
+    for any number of classes), averaged over the last ``window`` rounds; stop
+    when it is at most ``threshold``. This is the "the model stopped
+    contradicting itself" family of rules found in active-learning toolkits;
+    the default threshold is skal's choice, from its evaluation on every
+    benchmark suite (``benchmarks/results/stopping.md``). A
     class that appears between two rounds counts as probability 0 for the
     model that did not know it.
 

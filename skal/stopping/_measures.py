@@ -81,7 +81,13 @@ def kappa(a, b):
 
 
 def mean_abs_change(p, q):
-    """Mean over rows of the mean over classes of ``|p - q|``: how far two models' probabilities moved.
+    """Mean over rows of half the L1 distance ``sum_c |p - q| / 2``: how far two models' probabilities moved.
+
+    Each row's change is the total variation distance between its two
+    probability vectors: in [0, 1] whatever the number of classes (a mean
+    over classes instead shrinks with their number, so one threshold would
+    stop a 26-class run far earlier than a 2-class one). With two classes it
+    equals the mean over classes of ``|p - q|``.
 
     Parameters
     ----------
@@ -94,15 +100,17 @@ def mean_abs_change(p, q):
 
     Examples
     --------
-    >>> mean_abs_change([[0.9, 0.1], [0.5, 0.5]], [[0.7, 0.3], [0.5, 0.5]])  # (0.2 + 0.2 + 0 + 0) / 4
+    >>> mean_abs_change([[0.9, 0.1], [0.5, 0.5]], [[0.7, 0.3], [0.5, 0.5]])  # ((0.2 + 0.2) / 2 + 0) / 2
     0.1
+    >>> mean_abs_change([[0.5, 0.3, 0.2]], [[0.2, 0.3, 0.5]])  # (0.3 + 0 + 0.3) / 2
+    0.3
     """
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     if p.shape != q.shape:
         raise ValueError(f"mean_abs_change needs two arrays of the same shape, got {p.shape} and {q.shape}.")
     if p.size == 0:
         return float("nan")
-    return float(np.abs(p - q).mean())
+    return float(np.abs(p - q).sum(axis=1).mean() / 2)
 
 
 def changed_share(a, b):

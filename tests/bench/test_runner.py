@@ -150,3 +150,30 @@ def test_random_start_only_for_strategies_that_need_a_model(tmp_path):
     records = read_records(run_suite(cfg, tmp_path, quick=True, progress=False))
     first = {r["strategy"]: r["strategy_used"] for r in records if r["kind"] == "round" and r["round"] == 0}
     assert "Random" in first["Entropy"] and first["Coreset"].startswith("Coreset")
+
+
+def test_rounds_record_picks_diagnostics_cost_and_stopping_values(tmp_path):
+    cfg = suite(strategies=["Margin"], baselines=[], stopping=True, cost={str(c): 1.0 + c for c in range(10)})
+    cfg["initial_strategy"] = "Random"
+    path = run_suite(cfg, tmp_path, quick=True, progress=False)
+    rounds = [r for r in read_records(path) if r["kind"] == "round"]
+    assert json.loads((path.parent / "suite.json").read_text())["stopping"] is True
+    for r in rounds:
+        assert len(r["queried"]) == 20 and sum(c for _, c in r["picked_labels"]) == 20
+        assert set(r["stopping"]) == {
+            "stabilizing_predictions",
+            "overall_uncertainty",
+            "max_confidence",
+            "classification_change",
+            "contradiction",
+            "score_plateau",
+        }
+        assert sum(r["confidence"]["counts"]) > 0 and len(r["per_class_accuracy"]) == 10
+        assert r["cost"] == pytest.approx(sum((1.0 + c) * n for c, n in r["picked_labels"]))  # class c costs 1 + c
+    assert rounds[-1]["total_cost"] == pytest.approx(sum(r["cost"] for r in rounds))
+
+
+@pytest.mark.parametrize("bad", [{"stopping": "yes"}, {"cost": -1}, {"cost": {"0": "free"}}])
+def test_bad_stopping_or_cost_keys_are_refused(bad):
+    with pytest.raises(SuiteError, match="stopping|cost"):
+        load_config(suite(**bad))

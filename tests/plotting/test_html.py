@@ -19,7 +19,7 @@ def test_new_format_report_has_every_figure(new_results, tmp_path):
     assert page.count('<img src="data:image/png;base64,') == 3 + 3 * 2 + 1 + 1
     assert "mean ± std over 2 seeds" in page and "seed 0" in page
     assert "Stopping criteria per round" in page and "stabilizing_predictions" in page
-    assert "0.50 ± 0.00 s per candidate" in page and "100 candidate models" in page
+    assert "takes 0.50 ± 0.00 s (2 seeds)" in page and "No run of this dataset started from random weights" in page
     assert "Skipped: absent is not on disk" in page
 
 

@@ -58,6 +58,8 @@ def test_changed_share_and_mean_abs_change_by_hand():
     assert changed_share([0, 1, 2, 2, 1], [0, 2, 2, 1, 1]) == pytest.approx(2 / 5)  # rows 1 and 3 changed
     # row 0: (|0.6-0.2| + |0.4-0.8|) / 2 = 0.4; row 1: (0.1 + 0.1) / 2 = 0.1; mean (0.4 + 0.1) / 2 = 0.25
     assert mean_abs_change([[0.6, 0.4], [0.5, 0.5]], [[0.2, 0.8], [0.6, 0.4]]) == pytest.approx(0.25)
+    # three classes: row 0 moves 0.6 in L1 (0.3 total variation), row 1 does not move -> 0.15
+    assert mean_abs_change([[0.5, 0.3, 0.2], [1, 0, 0]], [[0.2, 0.3, 0.5], [1, 0, 0]]) == pytest.approx(0.15)
     assert np.isnan(changed_share([], []))
 
 
