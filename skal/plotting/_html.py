@@ -49,6 +49,10 @@ def _has(groups, key):
     return all(r.get(key) is not None for seeds in groups.values() for h in seeds.values() for r in h)
 
 
+def _costs_are_label_counts(groups):
+    return all(r["total_cost"] == r["n_labeled"] for seeds in groups.values() for h in seeds.values() for r in h)
+
+
 def _seeds(groups):
     n = max(len(seeds) for seeds in groups.values())
     return "seed " + str(next(iter(next(iter(groups.values()))))) if n == 1 else f"mean ± std over {n} seeds"
@@ -70,7 +74,9 @@ def _curves(results, dataset, groups):
             (7.6, 4.2),
         ),
     ]
-    if _has(groups, "total_cost"):
+    if _has(groups, "total_cost") and _costs_are_label_counts(groups):
+        parts.append(_note("Accuracy against annotation cost: not drawn, every label cost 1 (the suite sets no cost)."))
+    elif _has(groups, "total_cost"):
         parts.append(
             _figure(
                 lambda ax: plot_learning_curve(results, x="cost", dataset=dataset, ax=ax, title=f"{dataset}: cost"),

@@ -42,3 +42,16 @@ def test_pool_map_note_when_the_spec_does_not_match(new_results):
     (new_results.parent / "suite.json").write_text('{"datasets": [{"name": "other"}]}')
     page = write_html_report(new_results).read_text()
     assert "suite.json has no dataset spec named" in page
+
+
+def test_no_cost_figure_when_every_label_cost_one(new_results):
+    import json
+
+    records = [json.loads(line) for line in new_results.read_text().splitlines()]
+    for r in records:
+        if r["kind"] == "round":
+            r["total_cost"] = r["n_labeled"]
+    new_results.write_text("".join(json.dumps(r) + "\n" for r in records))
+    page = write_html_report(new_results).read_text()
+    assert "every label cost 1" in page
+    assert page.count('<img src="data:image/png;base64,') == 2 + 3 * 2 + 1 + 1
