@@ -16,9 +16,9 @@ def _tsne(X, random_state):
         from sklearn.manifold import TSNE
 
         tsne = TSNE(perplexity=perplexity, init="pca", random_state=random_state)
-        return tsne.fit_transform(X), "t-SNE (scikit-learn)"
+        return tsne.fit_transform(X), "t-SNE, scikit-learn"
     tsne = openTSNE.TSNE(perplexity=perplexity, random_state=random_state, n_jobs=1, verbose=False)
-    return np.asarray(tsne.fit(X)), "t-SNE (openTSNE)"
+    return np.asarray(tsne.fit(X)), "t-SNE, openTSNE"
 
 
 def embed(X, *, max_tsne_rows=5000, random_state=0):
