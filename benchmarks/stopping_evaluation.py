@@ -48,7 +48,7 @@ SEEDS = [0, 1, 2, 3, 4]
 #: The criteria compared, at their defaults and at the looser settings a user might try.
 CRITERIA = [
     stopping.StabilizingPredictions(),
-    stopping.StabilizingPredictions(threshold=0.95, window=2),
+    stopping.StabilizingPredictions(threshold=0.95),
     stopping.OverallUncertainty(),
     stopping.MaxConfidence(),
     stopping.ClassificationChange(),

@@ -19,6 +19,8 @@ def test_readme_python_blocks_run():
     assert learner.predict(namespace["X"][:5]).shape == (5,)
     web = namespace["web_learner"]  # "Labeling with people": answered through the page's API
     assert len(web.labeled_indices_) == 20 and (web.labels_ == namespace["y"][web.labeled_indices_]).all()
+    stopped = namespace["stopping_learner"]  # "When to stop": a criterion ended the run, the cost was counted
+    assert stopped.stop_reason_.startswith("stabilizing predictions") and stopped.history_[-1]["total_cost"] > 300
     big = namespace["big_learner"]  # the memmap pool of "Large pools"
     assert [r["n_labeled"] for r in big.history_] == [400, 900, 1400]
     assert namespace["ray_learner"].labeled_round_.max() == 2  # "Large pools and clusters", on a local Ray cluster

@@ -31,7 +31,7 @@ def summarize(records):
     for r in records:
         ds = out[r["dataset"]]
         ds.setdefault("model", r.get("model"))
-        if r["kind"] == "round":
+        if r["kind"] == "round" and r.get("accuracy") is not None:  # an untrained round (one class yet) has none
             runs[(r["dataset"], r["strategy"])][r["seed"]].append(r)
         elif r["kind"] == "missing_strategy":
             ds["missing"].append(r["strategy"])

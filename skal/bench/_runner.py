@@ -12,7 +12,7 @@ from ..datasets import DatasetNotFoundError
 from ..learner import ActiveLearner
 from ..utils._adapter import ModelAdapter
 from ..utils._random import derive_seed
-from ._config import BASELINES, DatasetsMissingError, build_spec, load_config, resolve_strategy
+from ._config import BASELINES, DatasetsMissingError, SuiteError, build_spec, load_config, resolve_strategy
 from ._data import prepare_data, variant_name
 from ._models import build_model
 
@@ -30,6 +30,7 @@ OBSERVED_CRITERIA = (
 )
 #: history_ keys copied into round records when present (see ActiveLearner's history_).
 ROUND_EXTRAS = (
+    "stopping_params",
     "labeled_classes",
     "picked_labels",
     "per_class_accuracy",
@@ -37,6 +38,7 @@ ROUND_EXTRAS = (
     "stopping",
     "cost",
     "total_cost",
+    "too_few_classes",
 )
 
 
@@ -118,8 +120,8 @@ def _run_al(cfg, data, model, name, strategy, seed, base, initial_override=None)
             "seed": seed,
             "round": r["round"],
             "n_labeled": r["n_labeled"],
-            "accuracy": r["scores"]["accuracy"],
-            "macro_f1": r["scores"]["macro_f1"],
+            "accuracy": (r.get("scores") or {}).get("accuracy"),  # None: a round left untrained (one class yet)
+            "macro_f1": (r.get("scores") or {}).get("macro_f1"),
             "train_seconds": r["train_seconds"],
             "query_seconds": r["query_seconds"],
             "label_seconds": r["label_seconds"],
@@ -140,6 +142,9 @@ def _json_ready(value):
 def _cost(spec, classes):
     """The learner's ``cost`` from a suite's ``cost``: a number per label, or a JSON object class -> cost."""
     if isinstance(spec, dict):  # JSON keys are strings; the classes may be ints
+        missing = [c for c in np.asarray(classes).tolist() if str(c) not in spec]
+        if missing:
+            raise SuiteError(f"'cost' has no entry for the classes {missing} of this dataset; give every class a cost.")
         return {c: float(spec[str(c)]) for c in np.asarray(classes).tolist()}
     return spec
 

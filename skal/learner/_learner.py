@@ -107,7 +107,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._start(run, retry_skipped)
         try:
             run.oracle.open()  # e.g. a labeling page starts serving; closed in _finish
-            run.emit("on_fit_begin", planned_rounds=planned_rounds(run.pool.n, sizes))
+            run.emit(
+                "on_fit_begin", planned_rounds=planned_rounds(run.pool.n, sizes), has_eval_set=eval_set is not None
+            )
             run_rounds(run, given, *sizes)
         except BaseException as exc:
             note_where_answers_are(exc, run)
@@ -273,6 +275,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError("teach() needs at least one row and its label; nothing was taught.")
         labels = check_answers(labels, len(indices), self.pool_.known_classes, seen=self.pool_.labels)
         run = self._step_run()
+        if isinstance(self.cost, dict):  # a class without a cost fails before anything is recorded
+            run.cost(None, labels, 0.0)
         run.eval_set = eval_set
         with step_journal(getattr(self, "journal_", None), self.pool_.X, self.seed_) as book:
             if book is not None:  # journaled as the round's query and answers: a resume does not ask them again

@@ -374,6 +374,8 @@ def record_round(run, rows, labels, name, query_s, label_s, complete=True, predi
         record["per_class_accuracy"] = per_class_accuracy(run.adapter, run.model, *run.eval_set, run.pool.classes)
     if done is not None:
         record["replayed"] = True
+        # the cost an earlier session measured ("time": the person's seconds; the replay answered in none)
+        record.update({k: done[k] for k in ("cost", "total_cost") if done.get(k) is not None})
     elif complete and run.journal is not None:
         run.journal.write_round(round_, record)
     return record

@@ -81,10 +81,7 @@ def check_one_strategy(name, runs):
     >>> b = [{"round": 0, "strategy": "Random()"}, {"round": 1, "strategy": "Margin(random_state=2)"}]
     >>> check_one_strategy("x", [a, b])
     """
-    used = [
-        frozenset(normalized_strategy(r["strategy"]) for r in h if r.get("round", 0) > 0 and "strategy" in r)
-        for h in runs
-    ]
+    used = [frozenset(normalized_strategy(name) for name in _strategies_after_first_model(h)) for h in runs]
     kinds = sorted({", ".join(sorted(u)) for u in used if u})
     if len(kinds) > 1:
         where = "the list" if name is None else f"{name!r}"
@@ -95,11 +92,28 @@ def check_one_strategy(name, runs):
         )
 
 
+def _strategies_after_first_model(history):
+    """The outer strategy names (``-> Part`` cut) of the rounds after the first trained one.
+
+    Rounds before it (the first pool, rounds waiting for a second class) ran
+    the initial strategy in some seeds and not in others.
+    """
+    scored = [i for i, r in enumerate(history) if r.get("score", r.get("accuracy")) is not None]
+    start = scored[0] + 1 if scored else 1
+    return [r["strategy"].split(" -> ")[0] for r in history[start:] if "strategy" in r]
+
+
 def _band(ax, i, name, runs, metric, xkey):
     points = [curve_from_history(h, metric, xkey) for h in runs]
-    length = min(len(p[0]) for p in points)
-    x = points[0][0][:length]
-    values = np.vstack([p[1][:length] for p in points])
+    if xkey == "n_labeled":  # average only at label counts every run scored (a seed may wait for a class)
+        x = np.array(sorted(set.intersection(*(set(p[0].tolist()) for p in points))))
+        if not len(x):
+            raise ValueError(f"the runs of {name!r} share no label count at which all were scored.")
+        values = np.vstack([[dict(zip(p[0].tolist(), p[1]))[n] for n in x] for p in points])
+    else:
+        length = min(len(p[0]) for p in points)
+        x = points[0][0][:length]
+        values = np.vstack([p[1][:length] for p in points])
     mean = values.mean(axis=0)
     if len(values) > 1 and xkey != "n_labeled":  # costs differ between runs: average them too
         x = np.vstack([p[0][:length] for p in points]).mean(axis=0)

@@ -39,6 +39,8 @@ def _figure(draw, caption, figsize=(6.4, 4.2)):
         return f"<figure>{png(draw, figsize)}<figcaption>{html.escape(caption)}</figcaption></figure>"
     except ValueError as exc:  # a key this results file does not record: say so instead of the figure
         return _note(f"{caption.split(':')[0]}: not drawn. {exc}")
+    except Exception as exc:  # one figure failing must not cost the whole report
+        return _note(f"{caption.split(':')[0]}: not drawn, drawing it failed ({type(exc).__name__}: {exc}).")
 
 
 def _note(text):

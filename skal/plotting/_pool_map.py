@@ -34,9 +34,13 @@ def embed(X, *, max_tsne_rows=5000, random_state=0):
     >>> Y.shape, name
     ((8, 2), 'PCA')
     """
-    from sklearn.decomposition import PCA
+    import scipy.sparse as sp
+    from sklearn.decomposition import PCA, TruncatedSVD
 
-    X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
+    if sp.issparse(X):  # e.g. TF-IDF rows: a 50-dimensional SVD first, as for dense rows
+        k = max(1, min(50, X.shape[1] - 1, X.shape[0] - 1))
+        X = TruncatedSVD(k, random_state=random_state).fit_transform(X)
+    X = _numeric_rows(X)
     if X.shape[1] < 2:
         X = np.hstack([X, np.zeros((len(X), 2 - X.shape[1]), np.float32)])
     if len(X) > max_tsne_rows or len(X) < 6:
@@ -44,6 +48,18 @@ def embed(X, *, max_tsne_rows=5000, random_state=0):
     if X.shape[1] > 50:
         X = PCA(50, random_state=random_state).fit_transform(X)
     return _tsne(X, random_state)
+
+
+def _numeric_rows(X):
+    """The pool's rows as a float matrix, or a ValueError that names the fix (texts and other objects)."""
+    try:
+        X = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "the pool map needs numeric rows; this pool holds texts or other objects: pass their features as X= "
+            "(e.g. TfidfVectorizer().fit_transform(texts), or an embedding)."
+        ) from None
+    return X.reshape(len(X), -1)
 
 
 def _pool_and_rounds(source, X, rounds, dataset, strategy, seed):

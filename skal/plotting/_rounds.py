@@ -176,7 +176,12 @@ def confidence_table(runs):
     (array([0. , 0.5, 1. ]), array([[0.25, 0.75]]))
     """
     rounds = aligned(require(runs, "confidence"), "confidence")
-    edges = next(np.asarray(h["edges"], float) for per_run in rounds for h in per_run if h)
+    edges = next((np.asarray(h["edges"], float) for per_run in rounds for h in per_run if h), None)
+    if edges is None:
+        raise ValueError(
+            "no round that every run reached records a confidence histogram: fit with "
+            "callbacks=[skal.stopping.RecordConfidence()]."
+        )
     shares = np.full((len(rounds), len(edges) - 1), np.nan)
     for k, per_run in enumerate(rounds):
         got = [np.asarray(h["counts"], float) / max(1, np.sum(h["counts"])) for h in per_run if h]

@@ -34,6 +34,8 @@ class StoppingCriterion(Callback, BaseEstimator):
     """
 
     name = "criterion"
+    #: parameters :func:`first_stop` may change when it replays recorded values (the others shape the value)
+    replay_params = ("threshold",)
     uses_model = True  # measures the round's model: a round replayed from a journal untrained is not measured
 
     def __repr__(self):
@@ -60,6 +62,7 @@ class StoppingCriterion(Callback, BaseEstimator):
             self._skip()
         value = None if value is None or not np.isfinite(value) else float(value)
         record.setdefault("stopping", {})[self.name] = value
+        record.setdefault("stopping_params", {})[self.name] = self.shaping_params()
         self.values_.append(value)
         if self.stop and value is not None and self.met(value):
             self.stopped_round_ = record["round"]
@@ -68,6 +71,14 @@ class StoppingCriterion(Callback, BaseEstimator):
 
     def on_fit_end(self, learner, **kwargs):
         clear_cache()
+
+    def shaping_params(self):
+        """The parameters that shape the recorded value (all but ``replay_params`` and ``stop``), JSON-ready."""
+        return {
+            key: _plain(value)
+            for key, value in sorted(self.get_params(deep=False).items())
+            if key not in self.replay_params and key != "stop"
+        }
 
     # ------------------------------------------------------- for subclasses
     def _check_params(self):
@@ -91,6 +102,16 @@ class StoppingCriterion(Callback, BaseEstimator):
         raise NotImplementedError
 
 
+def _plain(value):
+    """A parameter as a JSON value: numbers and strings as they are, rows as their shape, others as repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    shape = getattr(value, "shape", None)
+    return f"rows of shape {tuple(shape)}" if shape is not None else repr(value)
+
+
 def untrained(record):
     """Whether a round trained no model (too few classes yet, or no label arrived)."""
     return bool(record.get("too_few_classes")) or record.get("train_seconds") is None
@@ -101,7 +122,11 @@ def first_stop(criterion, history):
 
     Replays the values a run recorded (``record["stopping"][criterion.name]``,
     written by a criterion of the same class, e.g. with ``stop=False``), so
-    one run can tell where each threshold would have stopped it.
+    one run can tell where each threshold would have stopped it. Only the
+    criterion's ``replay_params`` (its threshold, patience or limit) may differ
+    from the recorded run: a window, ``min_delta`` or stop set shapes the
+    recorded values themselves, and a difference there (``record["stopping_params"]``)
+    raises ValueError.
 
     Parameters
     ----------
@@ -121,7 +146,16 @@ def first_stop(criterion, history):
     (1, None)
     """
     criterion._check_params()
+    shaping = criterion.shaping_params()
     for i, record in enumerate(history):
+        recorded = (record.get("stopping_params") or {}).get(criterion.name)
+        if recorded is not None and recorded != shaping:
+            changed = {k: v for k, v in shaping.items() if recorded.get(k) != v}
+            raise ValueError(
+                f"first_stop replays {', '.join(criterion.replay_params)} only: the run recorded "
+                f"{criterion.name} with {recorded}, which differs in {changed}; record a run with those "
+                "parameters to see where they would stop."
+            )
         value = (record.get("stopping") or {}).get(criterion.name)
         if value is not None and criterion.met(value):
             return i

@@ -40,6 +40,7 @@ class LabelBudget(_Limit):
 
     name = "label_budget"
     limit = "max_labels"
+    replay_params = ("max_labels",)
 
     def __init__(self, max_labels, stop=True):
         self.max_labels = max_labels
@@ -67,6 +68,7 @@ class CostBudget(_Limit):
 
     name = "cost_budget"
     limit = "max_cost"
+    replay_params = ("max_cost",)
 
     def __init__(self, max_cost, stop=True):
         self.max_cost = max_cost
@@ -95,6 +97,7 @@ class TimeLimit(_Limit):
 
     name = "time_limit"
     limit = "max_seconds"
+    replay_params = ("max_seconds",)
 
     def __init__(self, max_seconds, stop=True):
         self.max_seconds = max_seconds

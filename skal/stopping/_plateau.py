@@ -57,6 +57,22 @@ class ScorePlateau(StoppingCriterion):
         if not isinstance(self.metric, str):
             raise ValueError(f"metric={self.metric!r}: pass the name of a score, e.g. 'score'.")
 
+    replay_params = ("patience",)
+
+    def on_fit_begin(self, learner, planned_rounds=None, has_eval_set=None, **kwargs):
+        self._check_params()
+        if has_eval_set is False:
+            raise ValueError(
+                "ScorePlateau watches the eval_set score of each round: fit with eval_set=(X_val, y_val), or use a "
+                "criterion that needs no labels (StabilizingPredictions)."
+            )
+        names = _score_names(getattr(learner, "scoring", None))
+        if self.metric not in names:
+            raise ValueError(
+                f"ScorePlateau(metric={self.metric!r}): the learner's scoring gives {sorted(names)}; pass one of them."
+            )
+        super().on_fit_begin(learner, planned_rounds=planned_rounds, **kwargs)
+
     def _begin(self, learner):
         self.best_, self.wait_ = None, 0
 
@@ -94,3 +110,12 @@ class ScorePlateau(StoppingCriterion):
             f"score plateau: {self.metric} did not improve by more than {self.min_delta} for {int(value)} rounds "
             f">= patience {self.patience}{best}"
         )
+
+
+def _score_names(scoring):
+    """The names a round's scores go by: ``"score"``, and each metric of a list or dict ``scoring``."""
+    if isinstance(scoring, dict):
+        return {"score", *scoring}
+    if isinstance(scoring, (list, tuple, set)):
+        return {"score", *scoring}
+    return {"score"}

@@ -150,3 +150,30 @@ def test_verbose_two_prints_a_line_per_round(capsys):
     assert [line.split(":")[0] for line in lines] == ["round 0", "round 1", "round 2"]
     assert "12/40 labels" in lines[0] and "train" in lines[0]
     assert ProgressBar(lines=True).lines
+
+
+def test_a_resumed_run_keeps_the_measured_time_cost_of_replayed_rounds(tmp_path):
+    X, y = make_blobs_pool()
+
+    def slow_person(indices, rows):
+        time.sleep(0.02)
+        return y[indices]
+
+    journal = tmp_path / "labels.db"
+    first = learner(cost="time", n_rounds=2).fit(X, slow_person, journal=journal)
+    again = learner(cost="time", n_rounds=4).fit(X, slow_person, journal=journal)
+    assert [r["total_cost"] for r in again.history_[:3]] == pytest.approx([r["total_cost"] for r in first.history_])
+    assert all(r["cost"] >= 0.02 for r in again.history_)  # replayed rounds too: the person's seconds, not ~0
+    for before, record in zip(again.history_, again.history_[1:]):
+        assert record["total_cost"] == pytest.approx(before["total_cost"] + record["cost"])
+
+
+def test_teach_refuses_a_class_without_a_cost_before_recording_anything():
+    X, y = make_blobs_pool()
+    al = learner(cost={0: 1.0, 1: 2.0})  # no label space given: a class without a cost shows up in teach()
+    rows = al.query(X)
+    with pytest.raises(ValueError, match="no entry for the classes"):
+        al.teach(rows, np.full(len(rows), 2))
+    assert len(al.labeled_indices_) == 0 and al.history_ == []
+    al.teach(rows, np.zeros(len(rows), dtype=int))
+    assert al.history_[-1]["total_cost"] == len(rows)

@@ -22,7 +22,7 @@ from skal.stopping import (
 )
 from skal.stopping._stop_set import _cache
 
-from ._data import X_pool, X_val, fit, y_pool
+from ._data import X_pool, X_val, fit, y_pool, y_val
 
 # (criterion class, parameters met within a run on the shared data, how its reason begins)
 CASES = [
@@ -96,7 +96,9 @@ def test_a_stop_set_of_held_out_rows_is_watched_whole():
 
 
 def _fake_learner():
-    return SimpleNamespace(seed_=0, pool_=LabelPool(X_pool), callbacks_=[])
+    from sklearn.linear_model import LogisticRegression
+
+    return SimpleNamespace(seed_=0, pool_=LabelPool(X_pool), callbacks_=[], estimator=LogisticRegression())
 
 
 @pytest.mark.parametrize("cls, params, reason", CASES, ids=IDS)
@@ -121,7 +123,7 @@ def test_score_plateau_follows_keras_early_stopping():
 
 def test_score_plateau_reads_a_named_score_and_names_the_fix_when_scores_are_missing():
     plateau = ScorePlateau(metric="f1")
-    plateau.on_fit_begin(None)
+    plateau.on_fit_begin(SimpleNamespace(scoring={"acc": "accuracy", "f1": "f1_macro"}))
     plateau.on_round_end(None, {"round": 0, "score": 0.9, "scores": {"acc": 0.9, "f1": 0.4}, "train_seconds": 0.1})
     assert plateau.best_ == 0.4
     with pytest.raises(ValueError, match=r"'acc', 'f1'"):
@@ -132,9 +134,19 @@ def test_score_plateau_reads_a_named_score_and_names_the_fix_when_scores_are_mis
 
     from skal import ActiveLearner
 
+    asked = []
+
+    def person(indices, rows):
+        asked.append(indices)
+        return y_pool[indices]
+
     learner = ActiveLearner(LogisticRegression(), query_size=10, callbacks=[ScorePlateau()], random_state=0)
     with pytest.raises(ValueError, match=r"eval_set=\(X_val, y_val\)"):
-        learner.fit(X_pool, y_pool)
+        learner.fit(X_pool, person)
+    learner.set_params(callbacks=[ScorePlateau(metric="f1")], scoring=["accuracy", "f1_macro"])
+    with pytest.raises(ValueError, match=r"gives \['accuracy', 'f1_macro', 'score'\]"):
+        learner.fit(X_pool, person, eval_set=(X_val, y_val))
+    assert asked == []  # both refused before any label was asked
 
 
 def test_cost_budget_reads_the_recorded_total_cost_else_counts_labels():
@@ -151,3 +163,39 @@ def test_cost_budget_reads_the_recorded_total_cost_else_counts_labels():
 def test_repr_shows_changed_parameters():
     assert repr(StabilizingPredictions(window=5)) == "StabilizingPredictions(window=5)"
     assert repr(LabelBudget(100)) == "LabelBudget(max_labels=100)"
+
+
+def test_first_stop_replays_thresholds_only_and_refuses_another_window():
+    learner = fit([StabilizingPredictions(stop=False), ScorePlateau(stop=False)], n_rounds=8)
+    assert learner.history_[-1]["stopping_params"]["stabilizing_predictions"]["window"] == 3
+    first_stop(StabilizingPredictions(threshold=0.5), learner.history_)  # another threshold: a replay
+    first_stop(ScorePlateau(patience=1), learner.history_)  # another patience: a replay
+    with pytest.raises(ValueError, match="differs in {'window': 2}"):
+        first_stop(StabilizingPredictions(window=2), learner.history_)
+    with pytest.raises(ValueError, match="min_delta"):
+        first_stop(ScorePlateau(min_delta=0.05), learner.history_)
+
+
+@pytest.mark.parametrize(
+    "estimator, criterion, fix",
+    [
+        ("lr", OverallUncertainty(stop_set=np.zeros((10, 3))), "stop_set rows have shape"),
+        ("svc", StabilizingPredictions(), "has no predict_proba"),
+    ],
+)
+def test_a_stop_set_or_model_it_cannot_read_fails_before_any_label(estimator, criterion, fix):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    from skal import ActiveLearner
+
+    asked = []
+
+    def person(indices, rows):
+        asked.append(indices)
+        return y_pool[indices]
+
+    model = LogisticRegression() if estimator == "lr" else LinearSVC()
+    with pytest.raises(ValueError, match=fix):
+        ActiveLearner(model, query_size=10, callbacks=[criterion], random_state=0).fit(X_pool, person)
+    assert asked == []
