@@ -86,6 +86,10 @@ RUNNER = COMMON + textwrap.dedent(
         db = sqlite3.connect(f"file:{urllib.parse.quote(journal)}?mode=ro", uri=True)
         try:
             rows = [[r, int(json.loads(lab))] for r, lab in db.execute("SELECT row, label FROM labels ORDER BY seq")]
+        except sqlite3.OperationalError as exc:  # killed after sqlite made the file, before the schema: no label yet
+            if "no such table" not in str(exc):
+                raise
+            rows = []
         finally:
             db.close()
         wal = journal + "-wal"
