@@ -124,13 +124,21 @@ def table(results_dir, quick=False):
         "the final (points).",
         "",
     ]
-    summary = {label(c): {"early": 0, "fired": 0, "runs": 0, "saved": [], "lost": []} for c in CRITERIA}
+    groups = {
+        False: "the suites' own protocols (4-11 rounds)",
+        True: f"the long runs ({', '.join(LONG)}, 40 rounds)",
+    }
+    summaries = {
+        long: {label(c): {"early": 0, "fired": 0, "runs": 0, "saved": [], "lost": []} for c in CRITERIA}
+        for long in groups
+    }
     for suite, long in [(s, False) for s in MAIN] + [(s, True) for s in LONG]:
         title = f"{suite}, {LONG[suite]} rounds" if long else suite
         path = Path(results_dir) / (result_name(suite, long) + ("-quick" if quick else "")) / "results.jsonl"
         if not path.exists():
             lines += [f"## {title}", "", f"Not run yet (no {path}).", ""]
             continue
+        summary = summaries[long]
         by_dataset = {}
         for (dataset, _seed), history in runs_of(read_records(path)).items():
             if len(history) and all("stopping" in r for r in history[1:]):
@@ -162,20 +170,22 @@ def table(results_dir, quick=False):
                     f"{lost.mean():+.1f} ± {lost.std():.1f} |"
                 )
             lines.append("")
-    lines += [
-        "## Over every run",
-        "",
-        "| criterion | runs | fired | stopped before the target | labels saved vs. the whole run | "
-        "accuracy at stop − final (points) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, s in summary.items():
-        if s["runs"]:
-            lines.append(
-                f"| {name} | {s['runs']} | {s['fired']} | {s['early']} | {np.mean(s['saved']):.0%} | "
-                f"{np.mean(s['lost']):+.1f} ± {np.std(s['lost']):.1f} |"
-            )
-    return "\n".join(lines) + "\n"
+    for long, title in groups.items():
+        lines += [
+            f"## Summary over {title}",
+            "",
+            "| criterion | runs | fired | stopped before the target | labels saved vs. the whole run | "
+            "accuracy at stop − final (points) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, s in summaries[long].items():
+            if s["runs"]:
+                lines.append(
+                    f"| {name} | {s['runs']} | {s['fired']} | {s['early']} | {np.mean(s['saved']):.0%} | "
+                    f"{np.mean(s['lost']):+.1f} ± {np.std(s['lost']):.1f} |"
+                )
+        lines.append("")
+    return "\n".join(lines)
 
 
 def main(argv=None):
