@@ -167,8 +167,8 @@ def plot_pool_map(
         bar.set_ticks(np.arange(n_rounds) if n_rounds <= 15 else np.linspace(0, n_rounds - 1, 8).round())
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel(f"{method.split(' (')[0]} 1 (no unit)")
-    ax.set_ylabel(f"{method.split(' (')[0]} 2 (no unit)")
+    ax.set_xlabel(f"{method.split(',')[0]} 1 (no unit)")
+    ax.set_ylabel(f"{method.split(',')[0]} 2 (no unit)")
     what = f"{int((~never).sum())} labeled of {len(rounds)} rows; grey: never labeled"
     ax.set_title(
         title or f"pool map ({method}): labeled rows coloured by round\n{what}" + (f"\n{caption}" if caption else ""),
