@@ -26,6 +26,7 @@ from ._mix import Mix, split_counts
 from ._random import Random
 from ._schedule import HCLC, LCHC, RHC, RLC, BudgetSwitch, Schedule, TypicalThenMargin
 from ._scores import bald, entropy, high_confidence, least_confidence, margin, variation_ratio
+from ._stochastic import Stochastic, acquisition_log_weights
 from ._subsample import CandidateScoringStrategy, Subsample
 from ._uncertainty import HC, LC, Entropy, HighConfidence, LeastConfidence, Margin
 
@@ -66,6 +67,8 @@ __all__ = [
     "RLC",
     "Mix",
     "Subsample",
+    "Stochastic",
+    "acquisition_log_weights",
     "split_counts",
     "least_confidence",
     "high_confidence",

@@ -17,6 +17,7 @@ NEEDS_ARGS = {
     "Schedule": lambda: S.Schedule(S.Random(), S.Margin()),
     "Mix": lambda: S.Mix([(S.HC(), 0.5), (S.Coreset(), 0.5)]),
     "Subsample": lambda: S.Subsample(S.Entropy(), n_candidates=20),
+    "Stochastic": lambda: S.Stochastic(S.Entropy()),
     "SelfSupervisedLoss": lambda: S.SelfSupervisedLoss(_vae(), mode="binning", n_bins=2),
     "PseudoLabelInitializer": lambda: S.PseudoLabelInitializer(_softmax3, per_class=2),
 }
