@@ -76,7 +76,7 @@ def _expected_failures(estimator):
     needs = estimator.needs(None)
     empty = _pick(AS_GIVEN, "check_estimators_empty_data_messages")
     no_features = _pick(AS_GIVEN, "check_fit1d", "check_n_features_in", "check_n_features_in_after_fitting")
-    if needs & {"proba", "net", "loss"}:
+    if needs & {"proba", "net", "loss", "model"}:
         sparse = {} if "embedding" in needs else SPARSE  # BADGE refuses a sparse pool for its features
         return {**NEEDS_A_MODEL, **OBJECT_DTYPE, **empty, **sparse}
     if isinstance(estimator, Subsample):

@@ -226,7 +226,7 @@ def check_class_weight(class_weight, adapter):
 
 def check_first_pool(initial, adapter):
     """A scikit-learn estimator cannot score the first pool: refuse a strategy that needs predictions then."""
-    if "proba" in initial.needs(None) and not adapter.is_net:
+    if initial.needs(None) & {"proba", "model"} and not adapter.is_net:
         raise ValueError(
             f"{type(initial).__name__} picks the first pool from predictions, but {adapter.name} is a "
             "scikit-learn estimator that cannot be scored before it is fitted (only a skorch net can be scored "

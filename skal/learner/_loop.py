@@ -195,7 +195,7 @@ def strategy_name(strategy, active=None):
     >>> strategy_name(Schedule(Random(), Margin()), Margin())
     'Schedule(initial=Random(), then=Margin()) -> Margin'
     """
-    name = re.sub(r"\s+", " ", repr(strategy))
+    name = re.sub(r"<function (\S+) at 0x[0-9a-fA-F]+>", r"\1", re.sub(r"\s+", " ", repr(strategy)))
     name = re.sub(r"([(\[{]) | ([)\]}])", r"\1\2", name)
     return name if active is None else f"{name} -> {type(active).__name__}"
 

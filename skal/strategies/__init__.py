@@ -25,6 +25,7 @@ from ._loss import LearningLoss
 from ._mix import Mix, split_counts
 from ._random import Random
 from ._schedule import HCLC, LCHC, RHC, RLC, BudgetSwitch, Schedule, TypicalThenMargin
+from ._score_function import ScoreFunction
 from ._scores import bald, entropy, high_confidence, least_confidence, margin, variation_ratio
 from ._stochastic import Stochastic, acquisition_log_weights
 from ._subsample import CandidateScoringStrategy, Subsample
@@ -68,6 +69,7 @@ __all__ = [
     "Mix",
     "Subsample",
     "Stochastic",
+    "ScoreFunction",
     "acquisition_log_weights",
     "split_counts",
     "least_confidence",

@@ -95,7 +95,8 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
     ----------------
     _requires : frozenset of str
         What the strategy may ask of the estimator: ``"proba"``
-        (``predict_proba``), ``"embedding"`` (features of a net or of X),
+        (``predict_proba``), ``"model"`` (the round's model, used by the
+        strategy's own code: :class:`ScoreFunction`), ``"embedding"`` (features of a net or of X),
         ``"net"`` (an initialized skorch net: gradients, MC dropout) and
         ``"loss"`` (``predict_loss``, a :class:`skal.nn.LossPredictionNet`).
         The learner checks these before any round starts.

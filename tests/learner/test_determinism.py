@@ -18,6 +18,7 @@ NEEDS_ARGS = {
     "Mix": lambda: S.Mix([(S.HC(), 0.5), (S.Coreset(), 0.5)]),
     "Subsample": lambda: S.Subsample(S.Entropy(), n_candidates=20),
     "Stochastic": lambda: S.Stochastic(S.Entropy()),
+    "ScoreFunction": lambda: S.ScoreFunction(_max_proba),
     "SelfSupervisedLoss": lambda: S.SelfSupervisedLoss(_vae(), mode="binning", n_bins=2),
     "PseudoLabelInitializer": lambda: S.PseudoLabelInitializer(_softmax3, per_class=2),
 }
@@ -27,6 +28,10 @@ def _vae():
     from skal.nn import VAE
 
     return VAE(latent=2, hidden=8, max_epochs=2, batch_size=30)
+
+
+def _max_proba(X_rows, estimator):
+    return np.asarray(estimator.predict_proba(X_rows)).max(axis=1)
 
 
 def _softmax3(X):

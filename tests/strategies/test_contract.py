@@ -30,12 +30,18 @@ from skal.strategies import (
     MultiBatchKMeans,
     Random,
     Schedule,
+    ScoreFunction,
     Stochastic,
     Subsample,
     TypiClust,
     VariationRatio,
 )
 from skal.utils.estimator_checks import check_query_strategy, make_pool, parametrize_with_checks
+
+
+def _max_proba(X_rows, estimator):
+    return np.asarray(estimator.predict_proba(X_rows)).max(axis=1)
+
 
 ALL_STRATEGIES = [
     Random(),
@@ -53,6 +59,8 @@ ALL_STRATEGIES = [
     Stochastic(Entropy()),
     Stochastic(Margin(), mode="softrank", beta=2.0),
     Stochastic(LC(), mode="softmax"),
+    ScoreFunction(_max_proba),
+    ScoreFunction(_max_proba, pick="low"),
     Coreset(),
     KMeansSampling(),
     MultiBatchKMeans(),
