@@ -16,7 +16,7 @@ from ._badge import BADGE
 from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
 from ._bayesian import BALD, DBAL
 from ._cold_start import PseudoLabelInitializer, SelfSupervisedLoss, binning_select
-from ._committee import VariationRatio
+from ._committee import QueryByCommittee, VariationRatio
 from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
 from ._features import EmbeddingStrategy
 from ._gradient import GradNorm, LPLgrad
@@ -26,7 +26,16 @@ from ._mix import Mix, split_counts
 from ._random import Random
 from ._schedule import HCLC, LCHC, RHC, RLC, BudgetSwitch, Schedule, TypicalThenMargin
 from ._score_function import ScoreFunction
-from ._scores import bald, entropy, high_confidence, least_confidence, margin, variation_ratio
+from ._scores import (
+    bald,
+    consensus_kl,
+    entropy,
+    high_confidence,
+    least_confidence,
+    margin,
+    variation_ratio,
+    vote_entropy,
+)
 from ._stochastic import Stochastic, acquisition_log_weights
 from ._subsample import CandidateScoringStrategy, Subsample
 from ._uncertainty import HC, LC, Entropy, HighConfidence, LeastConfidence, Margin
@@ -69,6 +78,9 @@ __all__ = [
     "Mix",
     "Subsample",
     "Stochastic",
+    "QueryByCommittee",
+    "vote_entropy",
+    "consensus_kl",
     "ScoreFunction",
     "acquisition_log_weights",
     "split_counts",

@@ -9,7 +9,16 @@ import numpy as np
 
 from ..utils._validation import row_sums
 
-__all__ = ["least_confidence", "high_confidence", "margin", "entropy", "bald", "variation_ratio"]
+__all__ = [
+    "least_confidence",
+    "high_confidence",
+    "margin",
+    "entropy",
+    "bald",
+    "variation_ratio",
+    "vote_entropy",
+    "consensus_kl",
+]
 
 _LOG_SMALLEST = np.log(np.nextafter(0.0, 1.0))  # log of the smallest positive float64, about -744.4
 
@@ -123,3 +132,39 @@ def variation_ratio(votes):
         raise ValueError(f"votes must be 2-D (n_samples, n_classes); got shape {votes.shape}.")
     total = votes.sum(axis=1)
     return 1.0 - votes.max(axis=1) / np.maximum(total, 1)
+
+
+def vote_entropy(votes):
+    """Entropy of the committee's vote shares ``V_c / T`` in nats, from per-class vote counts ``(n, C)``.
+
+    Dagan & Engelson (ICML 1995); the vote-entropy query by committee of McCallum & Nigam (ICML 1998).
+
+    Examples
+    --------
+    >>> vote_entropy([[3, 0, 0], [2, 1, 0]]).round(4).tolist()  # 0; -(2/3 ln 2/3 + 1/3 ln 1/3)
+    [0.0, 0.6365]
+    """
+    votes = np.asarray(votes, dtype=np.float64)
+    if votes.ndim != 2:
+        raise ValueError(f"votes must be 2-D (n_samples, n_classes); got shape {votes.shape}.")
+    return entropy(votes / np.maximum(votes.sum(axis=1, keepdims=True), 1.0))
+
+
+def consensus_kl(member_proba):
+    """Mean over members of ``KL(p_m || p_mean)`` in nats: how far each member is from the consensus.
+
+    ``member_proba`` has shape ``(T, n, C)``. McCallum & Nigam (ICML 1998), "KL divergence to the mean". It
+    equals ``H(p_mean) - mean_m H(p_m)`` (the same form as BALD's mutual information, over members).
+
+    Examples
+    --------
+    >>> p = [[[0.9, 0.1], [0.5, 0.5]], [[0.1, 0.9], [0.5, 0.5]]]  # two members, two rows
+    >>> consensus_kl(p).round(4).tolist()  # ln 2 - H(0.9, 0.1) = 0.6931 - 0.3251; identical members: 0
+    [0.368, 0.0]
+    """
+    member_proba = np.asarray(member_proba, dtype=np.float64)
+    if member_proba.ndim != 3:
+        raise ValueError(f"member_proba must be 3-D (n_members, n_samples, n_classes); got {member_proba.shape}.")
+    mean = member_proba.mean(axis=0)
+    mean_member_entropy = np.mean([entropy(p) for p in member_proba], axis=0)
+    return np.maximum(entropy(mean) - mean_member_entropy, 0.0)
