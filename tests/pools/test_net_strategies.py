@@ -16,7 +16,15 @@ from skal.nn import LossPredictionNet
 
 #: Exported strategies that take arguments without a default; none of them needs a net of its own (their inner
 #: strategies may, and those are covered below).
-NEED_ARGUMENTS = {"SelfSupervisedLoss", "PseudoLabelInitializer", "Schedule", "Mix", "Subsample"}
+NEED_ARGUMENTS = {
+    "SelfSupervisedLoss",
+    "PseudoLabelInitializer",
+    "Schedule",
+    "Mix",
+    "Subsample",
+    "Stochastic",  # asks what its inner strategy asks
+    "ScoreFunction",  # asks for the model only (a user's score function)
+}
 
 
 def _net_strategies():
