@@ -14,7 +14,11 @@ __all__ = ["LabelBudget", "CostBudget", "TimeLimit"]
 
 class _Limit(StoppingCriterion):
     uses_model = False
-    limit = ""
+    limit = ""  # the parameter holding the limit: the one first_stop may change when it replays
+
+    @property
+    def replay_params(self):
+        return (self.limit,)
 
     def _check_params(self):
         check_real(self.limit, getattr(self, self.limit), 0.0, low_open=True)
@@ -40,7 +44,6 @@ class LabelBudget(_Limit):
 
     name = "label_budget"
     limit = "max_labels"
-    replay_params = ("max_labels",)
 
     def __init__(self, max_labels, stop=True):
         self.max_labels = max_labels
@@ -68,7 +71,6 @@ class CostBudget(_Limit):
 
     name = "cost_budget"
     limit = "max_cost"
-    replay_params = ("max_cost",)
 
     def __init__(self, max_cost, stop=True):
         self.max_cost = max_cost
@@ -97,7 +99,6 @@ class TimeLimit(_Limit):
 
     name = "time_limit"
     limit = "max_seconds"
-    replay_params = ("max_seconds",)
 
     def __init__(self, max_seconds, stop=True):
         self.max_seconds = max_seconds

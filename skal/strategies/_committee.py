@@ -85,40 +85,52 @@ class VariationRatio(QueryStrategy):
     def requirements(self):
         return set(self._requires) if self.committee is None else set()  # a given committee needs no estimator
 
+    @property
+    def _pool_agnostic(self):
+        # members trained here fit the pool's rows in their own type (a sparse copy fits a slightly different
+        # model); only a committee given ready-made sees every copy of the pool the same way
+        return self.committee is not None and super()._pool_agnostic
+
     def needs(self, labeled=None):
         return self.requirements()
 
     def _fit(self, X, labeled, estimator, y):
         if self.tie_break not in ("entropy", "index"):
             raise ValueError(f"tie_break must be 'entropy' or 'index'; got {self.tie_break!r}.")
+        rows, votes, mean_proba, probas = self._committee_outputs(X, labeled, estimator, y)
+        self._set_scores(labeled, rows, variation_ratio(votes) if len(rows) else [], len(probas))
+        use_entropy = self.tie_break == "entropy" and len(rows)
+        self._tie = entropy(mean_proba) if use_entropy else np.zeros(len(rows))
+
+    def _committee_outputs(self, X, labeled, estimator, y):
+        """``(rows, votes, mean_proba, probas)``: the candidates, the members' vote counts (n, C), their mean
+        probabilities and each member's probabilities, for the committee given or trained here."""
+        who = type(self).__name__
         rng = as_generator(self.random_state)
         rows = draw_candidates(labeled, self.n_candidates, rng)
-        if self.committee is not None:
-            members = list(self.committee)
-        else:
-            members = self._train_members(X, labeled, estimator, y, rng)
+        members = (
+            list(self.committee) if self.committee is not None else self._train_members(X, labeled, estimator, y, rng)
+        )
         if not members:
-            raise ValueError("VariationRatio needs a committee member; pass n_members >= 1 or committee=[...].")
-        votes = mean_proba = None
-        for member in members:
-            proba = predict_proba_rows(member, X, rows, who="VariationRatio")
-            if mean_proba is not None and proba.shape != mean_proba.shape:
-                raise ValueError(
-                    "VariationRatio: committee members give probabilities over different classes "
-                    f"({proba.shape[1]} vs {mean_proba.shape[1]} columns); train them on the same labels."
-                )
-            vote = np.zeros(proba.shape, dtype=np.int64)
-            vote[np.arange(len(proba)), proba.argmax(1)] = 1
-            votes = vote if votes is None else votes + vote
-            mean_proba = proba if mean_proba is None else mean_proba + proba
+            raise ValueError(f"{who} needs a committee member; pass n_members >= 1 or committee=[...].")
+        probas = [predict_proba_rows(member, X, rows, who=who) for member in members]
+        if len({p.shape for p in probas}) > 1:
+            columns = sorted({p.shape[1] for p in probas})
+            raise ValueError(
+                f"{who}: committee members give probabilities over different classes ({columns} columns); train "
+                "them on the same labels."
+            )
+        votes = np.zeros(probas[0].shape, dtype=np.int64)
+        for proba in probas:
+            votes[np.arange(len(proba)), proba.argmax(1)] += 1
+        return rows, votes, np.mean(probas, axis=0), probas
+
+    def _set_scores(self, labeled, rows, row_scores, n_members):
         scores = np.full(len(labeled), np.nan)
-        scores[rows] = variation_ratio(votes) if len(rows) else []
-        self.scores_ = scores
-        self._rows = rows
-        use_entropy = self.tie_break == "entropy" and len(rows)
-        self._tie = entropy(mean_proba / len(members)) if use_entropy else np.zeros(len(rows))
+        scores[rows] = row_scores
+        self.scores_, self._rows = scores, rows
         self.n_available_ = len(rows)
-        self.committee_size_ = len(members)
+        self.committee_size_ = n_members
 
     def _train_members(self, X, labeled, estimator, y, rng):
         if estimator is None:
@@ -202,31 +214,13 @@ class QueryByCommittee(VariationRatio):
     def _fit(self, X, labeled, estimator, y):
         if self.measure not in ("vote_entropy", "kl"):
             raise ValueError(f"measure={self.measure!r}: use 'vote_entropy' or 'kl'.")
-        rng = as_generator(self.random_state)
-        rows = draw_candidates(labeled, self.n_candidates, rng)
-        members = (
-            list(self.committee) if self.committee is not None else self._train_members(X, labeled, estimator, y, rng)
-        )
-        if not members:
-            raise ValueError("QueryByCommittee needs a committee member; pass n_members >= 1 or committee=[...].")
-        probas = [predict_proba_rows(member, X, rows, who="QueryByCommittee") for member in members]
-        if len({p.shape for p in probas}) > 1:
-            raise ValueError(
-                "QueryByCommittee: committee members give probabilities over different classes; train them on the "
-                "same labels."
-            )
-        scores = np.full(len(labeled), np.nan)
-        if len(rows):
-            if self.measure == "kl":
-                scores[rows] = consensus_kl(np.stack(probas))
-            else:
-                votes = np.zeros(probas[0].shape, dtype=np.int64)
-                for proba in probas:
-                    votes[np.arange(len(proba)), proba.argmax(1)] += 1
-                scores[rows] = vote_entropy(votes)
-        self.scores_ = scores
-        self._rows = rows
+        rows, votes, mean_proba, probas = self._committee_outputs(X, labeled, estimator, y)
+        if not len(rows):
+            row_scores = []
+        elif self.measure == "kl":
+            row_scores = consensus_kl(np.stack(probas))
+        else:
+            row_scores = vote_entropy(votes)
+        self._set_scores(labeled, rows, row_scores, len(probas))
         by_mean = self.measure == "vote_entropy" and len(rows)
-        self._tie = entropy(np.mean(probas, axis=0)) if by_mean else np.zeros(len(rows))
-        self.n_available_ = len(rows)
-        self.committee_size_ = len(members)
+        self._tie = entropy(mean_proba) if by_mean else np.zeros(len(rows))
