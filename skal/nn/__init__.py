@@ -7,12 +7,21 @@ from ._embedding import embed, last_linear_name  # noqa: E402
 
 __all__ += ["embed", "last_linear_name"]
 from ._gradients import per_sample_grad_norms, select_parameters  # noqa: E402
-from ._mc_dropout import MCDropoutStats, dropout_modules, mc_dropout_stats, only_dropout_active  # noqa: E402
+from ._mc_dropout import (  # noqa: E402
+    MCDropoutStats,
+    consistent_dropout,
+    dropout_modules,
+    mc_dropout_log_proba,
+    mc_dropout_stats,
+    only_dropout_active,
+)
 
 __all__ += [
     "per_sample_grad_norms",
     "select_parameters",
     "mc_dropout_stats",
+    "mc_dropout_log_proba",
+    "consistent_dropout",
     "MCDropoutStats",
     "dropout_modules",
     "only_dropout_active",

@@ -10,7 +10,15 @@ from ._batches import iter_batches, resolve_batch_size
 from ._modes import eval_mode
 from ._outputs import first_output, log_proba_fn, to_tensor
 
-__all__ = ["mc_dropout_stats", "MCDropoutStats", "dropout_modules", "only_dropout_active", "DROPOUT_TYPES"]
+__all__ = [
+    "mc_dropout_stats",
+    "mc_dropout_log_proba",
+    "consistent_dropout",
+    "MCDropoutStats",
+    "dropout_modules",
+    "only_dropout_active",
+    "DROPOUT_TYPES",
+]
 
 #: torch's dropout layers (every subclass of its private ``_DropoutNd``).
 DROPOUT_TYPES = (
@@ -152,3 +160,146 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
     if mean_proba is None:
         return MCDropoutStats(np.empty((0, 0)), np.empty(0), np.empty((0, 0), np.int32), int(n_samples))
     return MCDropoutStats(mean_proba, mean_entropy, votes_out, int(n_samples))
+
+
+#: Dropout layers whose masks :func:`consistent_dropout` can fix (the alpha variants also shift and scale).
+_MASKABLE = (torch.nn.Dropout, torch.nn.Dropout1d, torch.nn.Dropout2d, torch.nn.Dropout3d)
+
+
+def _mask_seed(seed, layer, sample):
+    """A 63-bit torch seed for the mask of dropout layer ``layer`` in sample ``sample``."""
+    return int(np.random.SeedSequence([int(seed), int(layer), int(sample)]).generate_state(2, np.uint64)[0] >> 1)
+
+
+def _mask_shape(layer, x):
+    """A row's mask shape: every feature for ``Dropout``, every channel for ``Dropout1d/2d/3d``."""
+    if type(layer) is torch.nn.Dropout or not isinstance(layer, _MASKABLE[1:]):
+        return tuple(x.shape[1:])
+    return (x.shape[1],) + (1,) * (x.ndim - 2)
+
+
+class consistent_dropout:  # noqa: N801  (a context manager, used like a function)
+    """Fixed dropout masks, one per sample ``k``, shared by every row (Kirsch, van Amersfoort & Gal, NeurIPS 2019).
+
+    Inside the block every module is in eval mode and a forward hook on each
+    dropout layer multiplies its input by the mask of sample ``self.sample``
+    (set it before each pass): Bernoulli(1 − p) / (1 − p) per feature for
+    ``nn.Dropout``, per channel for ``nn.Dropout1d/2d/3d``. A mask depends only
+    on ``(seed, layer, sample)``, never on the batch or on a row's place in
+    it, so the same rows give the same outputs in any batching, and two pools
+    scored with the same seed (a pool and EPIG's target rows) share every
+    mask. BatchNorm keeps its running statistics.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    seed : int
+
+    Examples
+    --------
+    >>> m = torch.nn.Sequential(torch.nn.Linear(3, 50), torch.nn.Dropout(0.5))
+    >>> x = torch.ones(4, 3)
+    >>> with consistent_dropout(m, seed=0) as masks:
+    ...     masks.sample = 0
+    ...     out = m(x)
+    >>> bool((out == out[0]).all())  # every row got the same mask
+    True
+    """
+
+    def __init__(self, module, seed):
+        self.module, self.seed, self.sample = module, int(seed), 0
+        self._masks = {}
+        layers = [m for m in module.modules() if isinstance(m, DROPOUT_TYPES)]
+        alpha = [type(m).__name__ for m in layers if not isinstance(m, _MASKABLE)]
+        if alpha:
+            raise TypeError(
+                f"consistent MC dropout fixes the masks of nn.Dropout and nn.Dropout1d/2d/3d; the module has {alpha}. "
+                "Replace them with nn.Dropout, or use BALD (independent masks per row)."
+            )
+        self._layers = layers
+
+    def _hook(self, index):
+        def hook(layer, inputs, output):
+            x = inputs[0]
+            key = (index, self.sample, x.device, x.dtype, _mask_shape(layer, x))
+            mask = self._masks.get(key)
+            if mask is None:
+                p = float(layer.p)
+                gen = torch.Generator().manual_seed(_mask_seed(self.seed, index, self.sample))
+                keep = torch.rand(key[-1], generator=gen, dtype=torch.float64) >= p
+                mask = (keep.double() / (1.0 - p) if p < 1 else keep.double()).to(device=x.device, dtype=x.dtype)
+                self._masks[key] = mask
+            return x * mask
+
+        return hook
+
+    def __enter__(self):
+        self._modes = eval_mode(self.module)
+        self._modes.__enter__()
+        self._handles = [layer.register_forward_hook(self._hook(i)) for i, layer in enumerate(self._layers)]
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        return self._modes.__exit__(*exc)
+
+
+def mc_dropout_log_proba(net, X, *, n_samples=20, seed=0, batch_size=None):
+    """Log-probabilities of ``X`` under ``n_samples`` fixed dropout masks, as float32 ``(n, K, C)``.
+
+    The masks are :func:`consistent_dropout`'s: sample ``k`` drops the same
+    units for every row, which is what BatchBALD's joint entropies and EPIG's
+    pool–target pairs need (Kirsch, van Amersfoort & Gal, NeurIPS 2019). A
+    row's output does not depend on the batch it is read in, so the result
+    is the same for any ``batch_size`` or chunking. The global torch random
+    state is not touched. Memory: the result, 4·n·K·C bytes.
+
+    Parameters
+    ----------
+    net : initialized skorch NeuralNet (``CrossEntropyLoss`` or ``NLLLoss``)
+    X : array of shape (n, ...), torch ``Dataset`` or pool object
+    n_samples : int
+        K, the number of masks.
+    seed : int
+    batch_size : int, optional
+        Rows per forward pass; default the net's.
+
+    Returns
+    -------
+    ndarray of shape (n, K, C), float32
+
+    Examples
+    --------
+    >>> from skorch import NeuralNetClassifier
+    >>> m = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3))
+    >>> net = NeuralNetClassifier(m, criterion=torch.nn.CrossEntropyLoss).initialize()
+    >>> X = np.ones((5, 4), np.float32)
+    >>> lp = mc_dropout_log_proba(net, X, n_samples=6, seed=0)
+    >>> lp.shape, bool(np.allclose(lp, mc_dropout_log_proba(net, X, n_samples=6, seed=0, batch_size=2)))
+    ((5, 6, 3), True)
+    """
+    if int(n_samples) < 1:
+        raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
+    module = net.module_
+    to_log_proba = log_proba_fn(net)
+    n = n_rows(X)
+    batch_size = resolve_batch_size(batch_size, net, X)
+    device = torch.device(net.device)
+    out = None
+    start = 0
+    with consistent_dropout(module, seed) as masks, torch.no_grad():
+        for batch in iter_batches(X, batch_size, net):
+            xb = to_tensor(batch, device)
+            passes = []
+            for k in range(int(n_samples)):
+                masks.sample = k
+                passes.append(to_log_proba(first_output(module(xb))).float())
+            block = torch.stack(passes, dim=1).cpu().numpy()
+            if out is None:
+                out = np.empty((n, int(n_samples), block.shape[2]), dtype=np.float32)
+            out[start : start + len(block)] = block
+            start += len(block)
+    if start != n:
+        raise ValueError(f"mc_dropout_log_proba: X yielded {start} rows, but has {n}.")
+    return np.empty((0, int(n_samples), 0), np.float32) if out is None else out

@@ -14,6 +14,7 @@ Score functions are pure and exported too: ``least_confidence``,
 
 from ._badge import BADGE
 from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
+from ._batchbald import BatchBALD, batchbald_select
 from ._bayesian import BALD, DBAL
 from ._cold_start import PseudoLabelInitializer, SelfSupervisedLoss, binning_select
 from ._committee import QueryByCommittee, VariationRatio
@@ -55,6 +56,8 @@ __all__ = [
     "LearningLoss",
     "BALD",
     "DBAL",
+    "BatchBALD",
+    "batchbald_select",
     "VariationRatio",
     "SelfSupervisedLoss",
     "PseudoLabelInitializer",

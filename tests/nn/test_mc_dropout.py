@@ -96,3 +96,88 @@ def test_whole_data_set_batch_size():
     net.set_params(batch_size=-1)
     stats = mc_dropout_stats(net, X, n_samples=2, seed=0)
     assert stats.mean_proba.shape == (30, 3)
+
+
+# --- consistent masks (BatchBALD, EPIG) ---------------------------------------------------------------------------
+
+
+def _masks_of(layer, x, n_samples, seed=0):
+    """The outputs of ``layer`` alone under each consistent mask: the masks themselves for x = 1."""
+    from skal.nn import consistent_dropout
+
+    module = torch.nn.Sequential(layer)
+    outs = []
+    with consistent_dropout(module, seed) as masks, torch.no_grad():
+        for k in range(n_samples):
+            masks.sample = k
+            outs.append(module(x))
+    return torch.stack(outs)
+
+
+def test_consistent_masks_are_shared_by_every_row_and_unbiased():
+    masks = _masks_of(torch.nn.Dropout(0.3), torch.ones(4, 500), n_samples=50).double()
+    assert torch.equal(masks, masks[:, :1].expand_as(masks))  # the same mask for all 4 rows
+    values = set(np.round(masks.unique().numpy(), 6).tolist())
+    assert values == {0.0, round(1 / 0.7, 6)}
+    assert abs(float((masks[:, 0] == 0).double().mean()) - 0.3) < 0.02  # 25,000 Bernoulli draws
+    assert not torch.equal(masks[0], masks[1])  # each sample its own mask
+
+
+def test_consistent_masks_depend_only_on_seed_layer_and_sample():
+    x = torch.ones(3, 64)
+    np.testing.assert_array_equal(
+        _masks_of(torch.nn.Dropout(0.5), x, 4, seed=1), _masks_of(torch.nn.Dropout(0.5), x, 4, 1)
+    )
+    assert not torch.equal(
+        _masks_of(torch.nn.Dropout(0.5), x, 4, seed=1), _masks_of(torch.nn.Dropout(0.5), x, 4, seed=2)
+    )
+
+
+def test_consistent_dropout2d_drops_whole_channels():
+    masks = _masks_of(torch.nn.Dropout2d(0.5), torch.ones(2, 16, 3, 3), n_samples=5)
+    per_channel = masks.reshape(5, 2, 16, 9)
+    assert torch.equal(per_channel, per_channel[..., :1].expand_as(per_channel))
+    assert torch.equal(masks[:, 0], masks[:, 1])
+
+
+def test_alpha_dropout_is_refused_with_the_fix():
+    from skal.nn import consistent_dropout
+
+    with pytest.raises(TypeError, match="Replace them with nn.Dropout"):
+        consistent_dropout(torch.nn.Sequential(torch.nn.AlphaDropout(0.2)), 0)
+
+
+def test_log_proba_is_the_same_in_any_batching_and_leaves_the_net_as_it_was():
+    from skal.nn import mc_dropout_log_proba
+
+    net = _net()
+    net.module_.train()
+    state = torch.get_rng_state()
+    whole = mc_dropout_log_proba(net, X, n_samples=5, seed=4, batch_size=len(X))
+    for batch_size in (1, 7):
+        np.testing.assert_allclose(
+            mc_dropout_log_proba(net, X, n_samples=5, seed=4, batch_size=batch_size), whole, atol=1e-6
+        )
+    assert torch.equal(torch.get_rng_state(), state)
+    assert all(m.training for m in net.module_.modules())  # flags restored
+    assert not net.module_.drop._forward_hooks  # hooks removed
+    assert whole.shape == (30, 5, 3) and whole.dtype == np.float32
+    np.testing.assert_allclose(np.exp(whole).sum(axis=2), 1.0, atol=1e-5)
+    assert np.ptp(whole, axis=1).max() > 1e-3  # the samples differ
+
+
+def test_log_proba_matches_a_float64_replay_of_the_masks():
+    """Row i, sample k: fc2(mask_k * relu(bn(fc1(x_i)))) with BatchNorm in eval mode, computed by hand."""
+    from skal.nn import mc_dropout_log_proba
+    from skal.nn._mc_dropout import _mask_seed
+
+    net = _net()
+    m = net.module_
+    got = mc_dropout_log_proba(net, X, n_samples=3, seed=9)
+    with torch.no_grad():
+        h = torch.relu(m.bn.eval()(m.fc1(torch.as_tensor(X)))).double()
+        for k in range(3):
+            gen = torch.Generator().manual_seed(_mask_seed(9, 0, k))
+            mask = (torch.rand(32, generator=gen, dtype=torch.float64) >= 0.5).double() / 0.5
+            logits = (h * mask) @ m.fc2.weight.double().T + m.fc2.bias.double()
+            np.testing.assert_allclose(got[:, k], torch.log_softmax(logits, 1).numpy(), atol=1e-5)

@@ -17,6 +17,7 @@ from skal.strategies import (
     LCHC,
     RHC,
     RLC,
+    BatchBALD,
     BudgetSwitch,
     ClusterBalanced,
     Coreset,
@@ -82,6 +83,8 @@ NET_STRATEGIES = [
     GradNorm(n_candidates=None),
     GradNorm(n_candidates=15, norm="global", parameters="last"),
     BALD(n_samples=4),
+    BatchBALD(n_samples=4),
+    BatchBALD(n_samples=3, n_configs=5, n_candidates=20),
     DBAL(n_samples=4, n_candidates=0.5),
     VariationRatio(n_members=2),
 ]
