@@ -19,6 +19,7 @@ from ._bayesian import BALD, DBAL
 from ._cold_start import PseudoLabelInitializer, SelfSupervisedLoss, binning_select
 from ._committee import QueryByCommittee, VariationRatio
 from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
+from ._epig import EPIG, epig
 from ._features import EmbeddingStrategy
 from ._gradient import GradNorm, LPLgrad
 from ._initial import ClusterBalanced
@@ -58,6 +59,8 @@ __all__ = [
     "DBAL",
     "BatchBALD",
     "batchbald_select",
+    "EPIG",
+    "epig",
     "VariationRatio",
     "SelfSupervisedLoss",
     "PseudoLabelInitializer",

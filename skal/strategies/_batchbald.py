@@ -199,8 +199,8 @@ def mc_log_proba_chunk(net, inputs, start, *, n_samples, seed, batch_size):
     return mc_dropout_log_proba(net, inputs, n_samples=n_samples, seed=seed, batch_size=batch_size)
 
 
-def consistent_log_proba(strategy, X, rows, estimator, seed):
-    """``(len(rows), K, C)`` float32 log-probabilities of pool rows under the seed's consistent masks."""
+def check_dropout_net(strategy, estimator):
+    """Refuse a model that is not a skorch net; warn when the net has no dropout layer."""
     require_net(
         estimator,
         type(strategy).__name__,
@@ -216,8 +216,13 @@ def consistent_log_proba(strategy, X, rows, estimator, seed):
             f"{type(strategy).__name__}: the net has no dropout module, so every sample is the same and the "
             "scores carry no model uncertainty. Add torch.nn.Dropout layers to the module.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
+
+
+def consistent_log_proba(strategy, X, rows, estimator, seed):
+    """``(len(rows), K, C)`` float32 log-probabilities of pool rows under the seed's consistent masks."""
+    check_dropout_net(strategy, estimator)
     fn = partial(mc_log_proba_chunk, n_samples=int(strategy.n_samples), seed=seed, batch_size=strategy.batch_size)
     return map_rows(X, rows, fn, estimator)
 

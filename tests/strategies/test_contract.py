@@ -11,6 +11,7 @@ from skal.strategies import (
     BADGE,
     BALD,
     DBAL,
+    EPIG,
     HC,
     HCLC,
     LC,
@@ -85,6 +86,8 @@ NET_STRATEGIES = [
     BALD(n_samples=4),
     BatchBALD(n_samples=4),
     BatchBALD(n_samples=3, n_configs=5, n_candidates=20),
+    EPIG(n_samples=4, n_targets=10),
+    EPIG(n_samples=3, target=np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)),
     DBAL(n_samples=4, n_candidates=0.5),
     VariationRatio(n_members=2),
 ]
