@@ -1,4 +1,4 @@
-"""BatchBALD against BALD and Random on Repeated MNIST, 10 labels per round (Kirsch, van Amersfoort & Gal, NeurIPS 2019).
+"""BatchBALD, BALD and Random on Repeated MNIST, 10 labels a round (Kirsch, van Amersfoort & Gal, NeurIPS 2019).
 
 Repeated MNIST as in the paper: every pool image appears three times, each copy
 with its own isotropic Gaussian noise (standard deviation 0.1 on the normalised
@@ -168,9 +168,11 @@ def summarize():
         "",
         f"Seeds {[r['seed'] for r in runs]}; {runs[0]['n_base']} MNIST images × 3 noisy copies = "
         f"{runs[0]['pool_rows']} pool rows per seed; 20 random initial labels; accuracy on 2,000 MNIST test images.",
-        f"Commit {runs[0].get('commit')}, {runs[0].get('machine')}. Command: see `benchmarks/batchbald_repeated_mnist.py`.",
+        f"Commit {runs[0].get('commit')}, {runs[0].get('machine')}. "
+        "Commands: the docstring of `benchmarks/batchbald_repeated_mnist.py`.",
         "",
-        "| strategy | labels to 90 % (per seed) | accuracy at the last round, mean ± sd | redundant picks | median query s |",
+        "| strategy | labels to 90 % (per seed) | accuracy at the last round, mean ± sd | redundant picks "
+        "| median query s |",
         "|---|---|---|---|---|",
     ]
     for name in names:
