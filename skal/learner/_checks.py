@@ -225,7 +225,13 @@ def check_class_weight(class_weight, adapter):
 
 
 def check_first_pool(initial, adapter):
-    """A scikit-learn estimator cannot score the first pool: refuse a strategy that needs predictions then."""
+    """Refuse a first-pool strategy that cannot pick one: it needs labels, or predictions a scikit-learn model lacks."""
+    if "labels" in initial.needs(None):
+        raise ValueError(
+            f"{type(initial).__name__} picks rows from what the labeled ones tell it, and none is labeled yet. "
+            "Pass initial_strategy=Random() (or TypiClust()) for the first pool, or start from labels you hold with "
+            "fit(..., labeled_indices=..., labels=...)."
+        )
     if initial.needs(None) & {"proba", "model"} and not adapter.is_net:
         raise ValueError(
             f"{type(initial).__name__} picks the first pool from predictions, but {adapter.name} is a "

@@ -21,6 +21,7 @@ from ._committee import QueryByCommittee, VariationRatio
 from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
 from ._epig import EPIG, epig
 from ._features import EmbeddingStrategy
+from ._glister import GLISTER, glister_select
 from ._gradient import GradNorm, LPLgrad
 from ._initial import ClusterBalanced
 from ._loss import LearningLoss
@@ -61,6 +62,8 @@ __all__ = [
     "batchbald_select",
     "EPIG",
     "epig",
+    "GLISTER",
+    "glister_select",
     "VariationRatio",
     "SelfSupervisedLoss",
     "PseudoLabelInitializer",

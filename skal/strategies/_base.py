@@ -140,7 +140,9 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
     def needs(self, labeled=None):
         """What ``fit`` with this labeled mask will ask of the estimator: a subset of :meth:`requirements`.
 
-        ``labeled=None`` means nothing is labeled yet (the first pool).
+        ``labeled=None`` means nothing is labeled yet (the first pool). ``"labels"`` in the answer means the
+        strategy cannot pick from this mask at all (it learns from labeled rows): the learner then refuses it
+        for the first pool and names the fix.
         """
         return set(self._requires)
 

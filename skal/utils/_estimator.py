@@ -106,7 +106,8 @@ def iter_proba(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS
     for start in range(0, len(rows), chunk_rows):
         positions = slice(start, min(start + chunk_rows, len(rows)))
         chunk_rows_ = rows[positions]
-        first, last = int(chunk_rows_[0]), int(chunk_rows_[-1])
+        if isinstance(X, np.ndarray):  # rows need not be sorted: the span is from the smallest to the largest
+            first, last = int(chunk_rows_.min()), int(chunk_rows_.max())
         if isinstance(X, np.ndarray) and last - first + 1 <= chunk_rows_.size * 1.25:
             # Nearly contiguous rows of an array or memmap: score the span as a view (no gathered copy) and
             # keep the rows asked for; a few labeled rows inside the span are scored and dropped.

@@ -91,8 +91,8 @@ def chunk_inputs(X, rows, contiguous_ok=False):
     """
     rows = np.asarray(rows, dtype=np.intp)
     if contiguous_ok and isinstance(X, np.ndarray) and len(rows):
-        first, last = int(rows[0]), int(rows[-1])
-        if 0 <= last - first + 1 <= rows.size * 1.25:
+        first, last = int(rows.min()), int(rows.max())  # rows need not be sorted
+        if last - first + 1 <= rows.size * 1.25:
             return X[first : last + 1], rows - first
     return take_rows(X, rows), None
 
@@ -139,7 +139,7 @@ def _outputs(value):
 def _chunk_values(fn, estimator, X, rows, start, contiguous_ok):
     """``(values, keep)``: ``fn``'s arrays for the chunk's inputs, and the positions of ``rows`` in them (or None)."""
     inputs, keep = chunk_inputs(X, rows, contiguous_ok)
-    expected = len(rows) if keep is None else int(keep[-1]) + 1  # a view of the span's rows
+    expected = len(rows) if keep is None else int(keep.max()) + 1  # a view of the span's rows
     return _checked_values(fn, estimator, inputs, start, expected), keep
 
 

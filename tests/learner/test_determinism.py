@@ -21,7 +21,14 @@ NEEDS_ARGS = {
     "ScoreFunction": lambda: S.ScoreFunction(_max_proba),
     "SelfSupervisedLoss": lambda: S.SelfSupervisedLoss(_vae(), mode="binning", n_bins=2),
     "PseudoLabelInitializer": lambda: S.PseudoLabelInitializer(_softmax3, per_class=2),
+    "GLISTER": lambda: S.GLISTER(validation=_held_out()),  # the labeled rows are no validation set before round 1
 }
+
+
+def _held_out():
+    """30 rows of the blobs the runs use, after the 90 of the pool."""
+    X, y = make_blobs_pool(n=120)
+    return X[90:], y[90:]
 
 
 def _vae():

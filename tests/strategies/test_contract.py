@@ -12,6 +12,7 @@ from skal.strategies import (
     BALD,
     DBAL,
     EPIG,
+    GLISTER,
     HC,
     HCLC,
     LC,
@@ -71,6 +72,8 @@ ALL_STRATEGIES = [
     MultiBatchKMeans(),
     TypiClust(),
     BADGE(),
+    GLISTER(),
+    GLISTER(n_updates=2, n_candidates=0.5),
     ClusterBalanced(n_clusters=3),
     ClusterBalanced(n_clusters=3, proportional=True),
     BudgetSwitch(threshold=10),
@@ -90,6 +93,7 @@ NET_STRATEGIES = [
     EPIG(n_samples=3, target=np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)),
     DBAL(n_samples=4, n_candidates=0.5),
     VariationRatio(n_members=2),
+    GLISTER(),
 ]
 
 #: Strategies that need a LossPredictionNet.

@@ -53,3 +53,22 @@ def test_a_function_returning_the_wrong_row_count_is_named():
 
     with pytest.raises(ValueError, match="'short' returned 3 rows for 4"):
         map_rows(np.zeros((4, 1)), None, short, None)
+
+
+@pytest.mark.parametrize("contiguous_ok", [False, True])
+def test_unsorted_rows_come_back_in_their_order(contiguous_ok):
+    """Rows in any order (here nearly contiguous, the case a span view serves) give their own values."""
+    X = np.arange(40.0).reshape(20, 2)
+    rows = np.array([5, 0, 6, 4, 3, 2, 1, 7])
+    np.testing.assert_array_equal(map_rows(X, rows, first_column, None, contiguous_ok=contiguous_ok), X[rows, 0])
+
+
+def test_probabilities_of_unsorted_rows():
+    from sklearn.linear_model import LogisticRegression
+
+    from skal.utils._estimator import predict_proba_rows
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    est = LogisticRegression().fit(X, np.arange(30) % 2)
+    rows = np.array([12, 3, 10, 4, 11, 5, 6, 7, 8, 9])
+    np.testing.assert_allclose(predict_proba_rows(est, X, rows), est.predict_proba(X[rows]))
