@@ -156,7 +156,7 @@ def select(run, n):
     first = not pool.labeled.any() or (run.model is None and _too_few_classes(run))
     template = run.initial if first else run.strategy
     strategy = clone(template)
-    seed_params(strategy, derive_seed(run.seed, round_, "query"))
+    seed_params(strategy, derive_seed(run.seed, round_, "query"), round_=round_)
     X, labeled, y, keep = pool.offered()
     model = None
     if strategy.needs_estimator(labeled):

@@ -14,11 +14,15 @@ __all__ = ["BatchBALD", "batchbald_select", "conditional_entropy", "joint_entrop
 
 _MAX_SEED = 2**32 - 1
 #: Bytes of the working block of candidate joint probabilities (candidates × configurations × classes, float64).
-BLOCK_BYTES = 64 * 2**20
+BLOCK_BYTES = 32 * 2**20
 
 
 def _xlogx(p):
-    return np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+    """``p log p`` for probabilities ``p``, with ``0 log 0 = 0`` (a third of ``scipy.special.xlogy``'s time)."""
+    out = np.maximum(p, np.finfo(np.float64).tiny)
+    np.log(out, out=out)
+    out *= p
+    return out
 
 
 def conditional_entropy(log_proba):
@@ -32,6 +36,12 @@ def conditional_entropy(log_proba):
     """
     lp = np.asarray(log_proba, dtype=np.float64)
     return -_xlogx(np.exp(lp)).sum(axis=2).mean(axis=1)
+
+
+def _k_major(proba):
+    """``(b, K, C)`` as ``(K, b·C)``: the right operand of one matrix product over every sample."""
+    b, K, C = proba.shape
+    return np.ascontiguousarray(proba.transpose(1, 0, 2)).reshape(K, b * C)
 
 
 def _block_rows(n_configs, n_classes):
@@ -58,10 +68,10 @@ def joint_entropy_exact(config_proba, proba):
     n, _, C = proba.shape
     out = np.empty(n)
     step = _block_rows(S, C)
+    left = config_proba.T / K  # (S, K)
     for start in range(0, n, step):
-        p = proba[start : start + step]
-        joint = np.einsum("ks,nkc->nsc", config_proba, p, optimize=True) / K
-        out[start : start + step] = -_xlogx(joint).sum(axis=(1, 2))
+        joint = left @ _k_major(proba[start : start + step])  # (S, b·C): one GEMM per block
+        out[start : start + step] = -_xlogx(joint).reshape(S, -1, C).sum(axis=(0, 2))
     return out
 
 
@@ -86,10 +96,10 @@ def joint_entropy_sampled(sample_proba, proba):
     weight = 1.0 / sample_proba.mean(axis=1)  # 1 / p(ŷ_m)
     out = np.empty(n)
     step = _block_rows(M, C)
+    left = sample_proba / K  # (M, K)
     for start in range(0, n, step):
-        p = proba[start : start + step]
-        joint = np.einsum("mk,nkc->nmc", sample_proba, p, optimize=True) / K
-        out[start : start + step] = -np.einsum("nmc,m->n", _xlogx(joint), weight) / M
+        joint = left @ _k_major(proba[start : start + step])  # (M, b·C)
+        out[start : start + step] = -(weight @ _xlogx(joint)).reshape(-1, C).sum(axis=1) / M
     return out
 
 
@@ -147,7 +157,7 @@ def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
     Notes
     -----
     Memory: the candidates' probabilities in float64 (8·N·K·C bytes) and a
-    working block of :data:`BLOCK_BYTES` (64 MiB); the batch's configurations
+    working block of :data:`BLOCK_BYTES` (32 MiB, and as much for its logarithms); the batch's configurations
     take ``8·K·min(C^m, n_configs)`` bytes. Time per step: O(N·K·C·S) with
     ``S = min(C^m, n_configs)``.
 
@@ -271,7 +281,7 @@ class BatchBALD(QueryStrategy):
     -----
     Memory: the candidates' log-probabilities (4·N·K·C bytes, memory-mapped
     past scikit-learn's ``working_memory``), their float64 copy for the
-    selection (8·N·K·C) and a 64 MiB working block. Time per pick
+    selection (8·N·K·C) and two 32 MiB working blocks. Time per pick
     O(N·K·C·min(C^m, n_configs)). Needs a skorch net with ``nn.Dropout`` (or
     ``Dropout1d/2d/3d``) layers.
 

@@ -34,7 +34,7 @@ def epig(log_proba, target_log_proba):
 
     Notes
     -----
-    Time O(n·m·K·C²); memory a 64 MiB block of joint probabilities at a time.
+    Time O(n·m·K·C²); memory a 32 MiB block of joint probabilities at a time, and its logarithms.
 
     Examples
     --------
@@ -109,8 +109,8 @@ class EPIG(CandidateScoringStrategy):
     Notes
     -----
     Time O(N·m·K·C²) for N candidates and m target rows; memory: the targets'
-    log-probabilities (4·m·K·C bytes), one chunk of the pool's and a 64 MiB
-    block. Needs a skorch net with ``nn.Dropout`` (or ``Dropout1d/2d/3d``) layers.
+    log-probabilities (4·m·K·C bytes), one chunk of the pool's and two 32 MiB
+    blocks. Needs a skorch net with ``nn.Dropout`` (or ``Dropout1d/2d/3d``) layers.
 
     Examples
     --------

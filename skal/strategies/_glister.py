@@ -229,17 +229,17 @@ class GLISTER(QueryStrategy):
 
     def _fit(self, X, labeled, estimator, y):
         self._check_params()
-        if self.validation is None and (y is None or not labeled.any()):
-            raise ValueError(
-                "GLISTER needs a validation loss: labeled rows with their labels (y), or validation=(X_val, y_val). "
-                "For the first pool use initial_strategy=Random() (or TypiClust()) in ActiveLearner."
-            )
         self.candidates_ = draw_candidates(labeled, self.n_candidates, as_generator(self.random_state))
         self.n_available_ = len(self.candidates_)
         if self.validation is None:
             val_rows = np.flatnonzero(labeled)
             rows = np.concatenate([self.candidates_, val_rows])
-            H_all, P_all = self._features(X, rows, estimator)
+            H_all, P_all = self._features(X, rows, estimator)  # first: a pool it cannot read is the first error
+            if y is None or not len(val_rows):
+                raise ValueError(
+                    "GLISTER needs a validation loss: labeled rows with their labels (y), or validation=(X_val, "
+                    "y_val). For the first pool use initial_strategy=Random() (or TypiClust()) in ActiveLearner."
+                )
             H, P = H_all[: len(self.candidates_)], P_all[: len(self.candidates_)]
             H_val, P_val = H_all[len(self.candidates_) :], P_all[len(self.candidates_) :]
             y_val = take_rows(np.asarray(y), val_rows)

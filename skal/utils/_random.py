@@ -64,13 +64,25 @@ def derive_seed(seed, *keys):
     return int(np.random.SeedSequence(words).generate_state(1)[0])
 
 
-def seed_params(estimator, seed, _path="root"):
+def seed_params(estimator, seed, _path="root", round_=None):
     """Set every ``random_state`` parameter that is still ``None`` to a derived int.
 
     Walks nested estimators, including those held in lists and tuples (a
     ``Mix`` of strategies, a ``Pipeline``'s steps); each gets its own seed from
-    its path. Seeds the user fixed are left alone. Returns the estimator,
-    changed in place.
+    its path. Seeds the user fixed are left alone, except with ``round_ > 0``:
+    an active-learning round ``k`` then gets ``derive_seed(seed_given, k, path)``,
+    so a strategy given ``random_state=0`` draws a new stream each round
+    instead of replaying round 0's (``Random(random_state=0)`` would otherwise
+    pick the same positions of the remaining rows every round, neighbours of
+    the last round's picks). Returns the estimator, changed in place.
+
+    Examples
+    --------
+    >>> from skal.strategies import Random
+    >>> seed_params(Random(), 5).random_state == seed_params(Random(), 5).random_state
+    True
+    >>> [seed_params(Random(random_state=0), 5, round_=k).random_state == 0 for k in (0, 1)]
+    [True, False]
     """
     if not hasattr(estimator, "get_params"):
         return estimator
@@ -78,17 +90,19 @@ def seed_params(estimator, seed, _path="root"):
         path = f"{_path}__{key}"
         if key == "random_state" and value is None:
             estimator.set_params(random_state=derive_seed(seed, path))
+        elif key == "random_state" and round_:
+            estimator.set_params(random_state=derive_seed(root_seed(value), round_, path))
         else:
-            _seed_nested(value, seed, path)
+            _seed_nested(value, seed, path, round_)
     return estimator
 
 
-def _seed_nested(value, seed, path):
+def _seed_nested(value, seed, path, round_=None):
     if hasattr(value, "get_params") and not isinstance(value, type):
-        seed_params(value, seed, path)
+        seed_params(value, seed, path, round_)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            _seed_nested(item, seed, f"{path}[{i}]")
+            _seed_nested(item, seed, f"{path}[{i}]", round_)
 
 
 @contextmanager

@@ -103,3 +103,27 @@ def test_same_seed_same_queries_and_history(name, strategy):
         }
         np.testing.assert_array_equal(a["queried"], b["queried"])
     np.testing.assert_allclose(first.predict_proba(first.pool_.X[:5]), second.predict_proba(second.pool_.X[:5]))
+
+
+@pytest.mark.parametrize("random_state", [0, np.random.default_rng(0)], ids=["int", "Generator"])
+def test_a_seed_fixed_on_the_strategy_draws_anew_each_round(random_state):
+    """Random(random_state=0) must not replay round 0's stream: that picks the neighbours of the last picks."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_blobs_pool(n=1000)
+    runs = [
+        ActiveLearner(
+            LogisticRegression(max_iter=200),
+            S.Random(random_state=random_state),
+            initial_size=10,
+            query_size=10,
+            n_rounds=3,
+            random_state=1,
+        ).fit(X, y)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].labeled_indices_, runs[1].labeled_indices_)  # still reproducible
+    rounds = [np.asarray(r["queried"]) for r in runs[0].history_]
+    for before, after in zip(rounds, rounds[1:]):
+        near = (np.abs(after[:, None] - before[None, :]) <= 2).any(axis=1)
+        assert near.mean() < 0.5, f"round picks {after} sit next to the previous round's {before}"
