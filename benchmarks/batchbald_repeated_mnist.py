@@ -168,7 +168,7 @@ def summarize():
         "",
         f"Seeds {[r['seed'] for r in runs]}; {runs[0]['n_base']} MNIST images × 3 noisy copies = "
         f"{runs[0]['pool_rows']} pool rows per seed; 20 random initial labels; accuracy on 2,000 MNIST test images.",
-        f"Commit {runs[0].get('commit')}, {runs[0].get('machine')}. "
+        f"Commits (per seed) {', '.join(str(r.get('commit')) for r in runs)}; {runs[0].get('machine')}. "
         "Commands: the docstring of `benchmarks/batchbald_repeated_mnist.py`.",
         "",
         "| strategy | labels to 90 % (per seed) | accuracy at the last round, mean ± sd | redundant picks "
@@ -210,8 +210,9 @@ def main():
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
+        commit = git_commit()  # what the run starts on
         result = run_seed(seed, args.n_base, args.rounds)
-        result["commit"] = git_commit()
+        result["commit"] = commit
         result["machine"] = f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}"
         (OUT / f"seed{seed}.json").write_text(json.dumps(result, indent=1) + "\n")
     if args.summarize:

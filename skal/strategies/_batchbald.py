@@ -25,6 +25,16 @@ def _xlogx(p):
     return out
 
 
+#: Rows of (n, K, C) log-probabilities turned into float64 probabilities at a time.
+ROW_BLOCK = 4096
+
+
+def _proba_blocks(log_proba):
+    """``(start, float64 probabilities)`` of ``ROW_BLOCK`` rows at a time: never an (n, K, C) float64 copy."""
+    for start in range(0, len(log_proba), ROW_BLOCK):
+        yield start, np.exp(np.asarray(log_proba[start : start + ROW_BLOCK], dtype=np.float64))
+
+
 def conditional_entropy(log_proba):
     """``E_k H(y | x, w_k)`` per row, in nats, from float log-probabilities ``(n, K, C)``.
 
@@ -34,8 +44,20 @@ def conditional_entropy(log_proba):
     >>> np.round(conditional_entropy(lp), 6).tolist() == [round(np.log(4), 6)] * 2
     True
     """
-    lp = np.asarray(log_proba, dtype=np.float64)
-    return -_xlogx(np.exp(lp)).sum(axis=2).mean(axis=1)
+    out = np.empty(len(log_proba))
+    for start, p in _proba_blocks(log_proba):
+        out[start : start + len(p)] = -_xlogx(p).sum(axis=2).mean(axis=1)
+    return out
+
+
+def bald_of_log_proba(log_proba):
+    """BALD's mutual information per row from ``(n, K, C)`` log-probabilities, a block of rows at a time."""
+    from ._scores import bald
+
+    out = np.empty(len(log_proba))
+    for start, p in _proba_blocks(log_proba):
+        out[start : start + len(p)] = bald(p.mean(axis=1), -_xlogx(p).sum(axis=2).mean(axis=1))
+    return out
 
 
 def _k_major(proba):
@@ -156,9 +178,10 @@ def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
 
     Notes
     -----
-    Memory: the candidates' probabilities in float64 (8·N·K·C bytes) and a
-    working block of :data:`BLOCK_BYTES` (32 MiB, and as much for its logarithms); the batch's configurations
-    take ``8·K·min(C^m, n_configs)`` bytes. Time per step: O(N·K·C·S) with
+    Memory: beyond ``log_proba`` itself (read a block at a time, so a
+    memmap stays on disk), float64 probabilities of ``ROW_BLOCK`` rows, a
+    working block of :data:`BLOCK_BYTES` (32 MiB) and as much for its
+    logarithms; the batch's configurations take ``8·K·min(C^m, n_configs)`` bytes. Time per step: O(N·K·C·S) with
     ``S = min(C^m, n_configs)``.
 
     Examples
@@ -169,8 +192,7 @@ def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
     >>> len(set(picks.tolist())), bool(np.all(np.diff(mi) >= -1e-12))
     (4, True)
     """
-    proba = np.exp(np.asarray(log_proba, dtype=np.float64))
-    N, K, C = proba.shape
+    N, K, C = np.shape(log_proba)
     if not 1 <= n <= N:
         raise ValueError(f"n must be in [1, {N}]; got {n}.")
     n_configs = int(n_configs)
@@ -182,11 +204,16 @@ def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
     config_proba = np.ones((K, 1))
     taken = np.zeros(N, dtype=bool)
     cond_sum = 0.0
+    joint = np.empty(N)
     for _ in range(n):
-        if config_proba is not None:
-            joint = joint_entropy_exact(config_proba, proba)
-        else:
-            joint = joint_entropy_sampled(_sample_configs(proba[picks], n_configs, rng), proba)
+        picked = np.exp(np.asarray(log_proba[np.asarray(picks, dtype=np.intp)], dtype=np.float64))
+        configs = None if config_proba is not None else _sample_configs(picked, n_configs, rng)
+        for start, p in _proba_blocks(log_proba):
+            rows = slice(start, start + len(p))
+            if configs is None:
+                joint[rows] = joint_entropy_exact(config_proba, p)
+            else:
+                joint[rows] = joint_entropy_sampled(configs, p)
         gain = joint - cond
         gain[taken] = -np.inf
         best = int(np.argmax(gain))
@@ -196,7 +223,8 @@ def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
         joint_mi.append(joint[best] - cond_sum)
         if config_proba is not None:
             if config_proba.shape[1] * C <= n_configs:
-                config_proba = (config_proba[:, :, None] * proba[best][:, None, :]).reshape(K, -1)
+                p_best = np.exp(np.asarray(log_proba[best], dtype=np.float64))
+                config_proba = (config_proba[:, :, None] * p_best[:, None, :]).reshape(K, -1)
             else:
                 config_proba = None
     return np.asarray(picks, dtype=np.intp), np.asarray(joint_mi)
@@ -280,8 +308,8 @@ class BatchBALD(QueryStrategy):
     Notes
     -----
     Memory: the candidates' log-probabilities (4·N·K·C bytes, memory-mapped
-    past scikit-learn's ``working_memory``), their float64 copy for the
-    selection (8·N·K·C) and two 32 MiB working blocks. Time per pick
+    past scikit-learn's ``working_memory``), float64 probabilities of 4,096
+    rows at a time and two 32 MiB working blocks. Time per pick
     O(N·K·C·min(C^m, n_configs)). Needs a skorch net with ``nn.Dropout`` (or
     ``Dropout1d/2d/3d``) layers.
 
@@ -319,11 +347,8 @@ class BatchBALD(QueryStrategy):
         seed = int(rng.integers(_MAX_SEED))
         self._select_seed = int(rng.integers(_MAX_SEED))
         self._log_proba = consistent_log_proba(self, X, self.candidates_, estimator, seed)
-        from ._scores import bald
-
-        proba = np.exp(np.asarray(self._log_proba, dtype=np.float64))
         scores = np.full(len(labeled), np.nan)
-        scores[self.candidates_] = bald(proba.mean(axis=1), conditional_entropy(self._log_proba))
+        scores[self.candidates_] = bald_of_log_proba(self._log_proba)
         self.bald_scores_ = scores
 
     def _query(self, n):
