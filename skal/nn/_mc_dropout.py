@@ -166,9 +166,10 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None):
 _MASKABLE = (torch.nn.Dropout, torch.nn.Dropout1d, torch.nn.Dropout2d, torch.nn.Dropout3d)
 
 
-def _mask_seed(seed, layer, sample):
-    """A 63-bit torch seed for the mask of dropout layer ``layer`` in sample ``sample``."""
-    return int(np.random.SeedSequence([int(seed), int(layer), int(sample)]).generate_state(2, np.uint64)[0] >> 1)
+def _mask_seed(seed, layer, sample, call=0):
+    """A 63-bit torch seed for the mask of dropout layer ``layer`` in sample ``sample`` (its ``call``-th use)."""
+    words = [int(seed), int(layer), int(sample)] + ([int(call)] if call else [])
+    return int(np.random.SeedSequence(words).generate_state(2, np.uint64)[0] >> 1)
 
 
 def _mask_shape(layer, x):
@@ -185,7 +186,8 @@ class consistent_dropout:  # noqa: N801  (a context manager, used like a functio
     dropout layer multiplies its input by the mask of sample ``self.sample``
     (set it before each pass): Bernoulli(1 − p) / (1 − p) per feature for
     ``nn.Dropout``, per channel for ``nn.Dropout1d/2d/3d``. A mask depends only
-    on ``(seed, layer, sample)``, never on the batch or on a row's place in
+    on ``(seed, layer, sample)`` (and, for a layer used twice in one
+    forward pass, on which use it is), never on the batch or on a row's place in
     it, so the same rows give the same outputs in any batching, and two pools
     scored with the same seed (a pool and EPIG's target rows) share every
     mask. BatchNorm keeps its running statistics.
@@ -221,11 +223,13 @@ class consistent_dropout:  # noqa: N801  (a context manager, used like a functio
     def _hook(self, index):
         def hook(layer, inputs, output):
             x = inputs[0]
-            key = (index, self.sample, x.device, x.dtype, _mask_shape(layer, x))
+            call = self._calls.get(index, 0)  # a layer used twice in one forward gets two masks, as dropout does
+            self._calls[index] = call + 1
+            key = (index, self.sample, call, x.device, x.dtype, _mask_shape(layer, x))
             mask = self._masks.get(key)
             if mask is None:
                 p = float(layer.p)
-                gen = torch.Generator().manual_seed(_mask_seed(self.seed, index, self.sample))
+                gen = torch.Generator().manual_seed(_mask_seed(self.seed, index, self.sample, call))
                 keep = torch.rand(key[-1], generator=gen, dtype=torch.float64) >= p
                 mask = (keep.double() / (1.0 - p) if p < 1 else keep.double()).to(device=x.device, dtype=x.dtype)
                 self._masks[key] = mask
@@ -236,7 +240,9 @@ class consistent_dropout:  # noqa: N801  (a context manager, used like a functio
     def __enter__(self):
         self._modes = eval_mode(self.module)
         self._modes.__enter__()
+        self._calls = {}
         self._handles = [layer.register_forward_hook(self._hook(i)) for i, layer in enumerate(self._layers)]
+        self._handles.append(self.module.register_forward_pre_hook(lambda module, args: self._calls.clear()))
         return self
 
     def __exit__(self, *exc):

@@ -97,56 +97,66 @@ def joint_entropy_exact(config_proba, proba):
     return out
 
 
-def joint_entropy_sampled(sample_proba, proba):
+def joint_entropy_sampled(sample_log_proba, proba):
     """The importance-sampled estimate of ``H(ŷ, y_i)`` from ``M`` sampled configurations ``ŷ`` of the batch.
+
+    ``H ≈ −(1/M) Σ_m Σ_c p(ŷ_m, c) / p(ŷ_m) · log p(ŷ_m, c)`` with ``ŷ_m`` drawn
+    from ``p(ŷ) = (1/K) Σ_k p(ŷ | w_k)`` (Kirsch et al. 2019, section 3.2),
+    computed in log space: with the posterior weights
+    ``π_mk = p(ŷ_m | w_k) / Σ_k' p(ŷ_m | w_k')`` and ``r_mc = Σ_k π_mk p_k(c)``
+    (which is ``p(ŷ_m, c) / p(ŷ_m)``) it is
+    ``−(1/M) Σ_m log p(ŷ_m) − (1/M) Σ_m Σ_c r_mc log r_mc``. A product of
+    hundreds of probabilities underflows to 0; its logarithm does not.
 
     Parameters
     ----------
-    sample_proba : ndarray (M, K)
-        ``p(ŷ_m | w_k) = Π_j p(ŷ_mj | x_j, w_k)`` of configurations drawn from
-        the batch's predictive distribution ``p(ŷ) = (1/K) Σ_k p(ŷ | w_k)``.
+    sample_log_proba : ndarray (M, K)
+        ``log p(ŷ_m | w_k) = Σ_j log p(ŷ_mj | x_j, w_k)``.
     proba : ndarray (n, K, C)
 
     Returns
     -------
     ndarray (n,)
-        ``−(1/M) Σ_m Σ_c p(ŷ_m, c) / p(ŷ_m) · log p(ŷ_m, c)``: unbiased for
-        ``E_ŷ[Σ_c ...]``, the joint entropy (Kirsch et al. 2019, section 3.2).
     """
-    M, K = sample_proba.shape
+    lw = np.asarray(sample_log_proba, dtype=np.float64)
+    M, K = lw.shape
     n, _, C = proba.shape
-    weight = 1.0 / sample_proba.mean(axis=1)  # 1 / p(ŷ_m)
+    top = lw.max(axis=1, keepdims=True)
+    w = np.exp(lw - top)
+    total = w.sum(axis=1, keepdims=True)
+    posterior = w / total  # π_mk
+    log_marginal = (top + np.log(total)).ravel() - np.log(K)  # log p(ŷ_m)
     out = np.empty(n)
     step = _block_rows(M, C)
-    left = sample_proba / K  # (M, K)
     for start in range(0, n, step):
-        joint = left @ _k_major(proba[start : start + step])  # (M, b·C)
-        out[start : start + step] = -(weight @ _xlogx(joint)).reshape(-1, C).sum(axis=1) / M
-    return out
+        r = posterior @ _k_major(proba[start : start + step])  # (M, b·C)
+        out[start : start + step] = -_xlogx(r).sum(axis=0).reshape(-1, C).sum(axis=1) / M
+    return out - log_marginal.mean()
 
 
 def _sample_configs(batch_proba, n_configs, rng):
-    """``(M, K)`` probabilities of ``M ≈ n_configs`` configurations of the batch, ``M // K`` drawn under each sample.
+    """``(M, K)`` log-probabilities of ``M ≈ n_configs`` configurations of the batch, ``M // K`` drawn under each w_k.
 
     Drawing the same number under each ``w_k`` samples the mixture ``p(ŷ)``
     stratified by ``k`` (as the authors' ``batchbald_redux`` does).
     """
     m, K, C = batch_proba.shape
     per_sample = max(1, n_configs // K)
-    # ŷ[j, k, s]: row j's class in the s-th configuration drawn under w_k (inverse-CDF draws, float64 throughout)
+    # ŷ[j, k, s]: row j's class in the s-th configuration drawn under w_k (inverse-CDF draws, float64 throughout;
+    # the CDF is normalised so float32 probabilities summing to 1 - 1e-7 give the last class no extra mass)
     cdf = np.cumsum(batch_proba, axis=2)
-    cdf[..., -1] = np.inf
+    cdf /= cdf[..., -1:]
     u = rng.random((m, K, per_sample))
     y_hat = np.empty((m, K, per_sample), dtype=np.intp)
     for j in range(m):
         for k in range(K):
-            y_hat[j, k] = np.searchsorted(cdf[j, k], u[j, k], side="right")
-    # p(ŷ_{k,s} | w_k') = Π_j p(ŷ_jks | x_j, w_k'), in logs for many rows
+            y_hat[j, k] = np.minimum(np.searchsorted(cdf[j, k], u[j, k], side="right"), C - 1)
+    # log p(ŷ_{k,s} | w_k') = Σ_j log p(ŷ_jks | x_j, w_k')
     log_p = np.log(np.maximum(batch_proba, 1e-300))  # (m, K', C)
     total = np.zeros((K, K, per_sample))  # [k' (weights), k (drawn under), s]
     for j in range(m):
         total += log_p[j][:, y_hat[j]]  # (K', K, S)
-    return np.exp(total).reshape(K, K * per_sample).T  # (M, K')
+    return total.reshape(K, K * per_sample).T  # (M, K')
 
 
 def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
@@ -174,7 +184,8 @@ def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
     picks : ndarray (n,) of int
         Positions in ``log_proba``, in the order picked.
     joint_mi : ndarray (n,)
-        ``I(y_1..y_m; w)`` of the batch after each pick (nats), non-decreasing up to sampling noise.
+        ``I(y_1..y_m; w)`` of the batch after each pick (nats), non-decreasing up to sampling noise. Once
+        sampled it is biased upwards: it is the largest of noisy estimates.
 
     Notes
     -----
@@ -215,6 +226,11 @@ def batchbald_select(log_proba, n, *, n_configs=1000, rng=None):
             else:
                 joint[rows] = joint_entropy_sampled(configs, p)
         gain = joint - cond
+        if not np.isfinite(gain).all():
+            raise FloatingPointError(
+                f"BatchBALD: a joint entropy is not finite at pick {len(picks) + 1}; the log-probabilities hold NaN "
+                "or the batch is too large for the sampled estimator. Check the net's outputs, or query fewer rows."
+            )
         gain[taken] = -np.inf
         best = int(np.argmax(gain))
         picks.append(best)

@@ -4,6 +4,7 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import clone
 
 from ..utils._compat import n_rows, take_rows
 from ..utils._estimator import is_skorch, predict_proba_rows
@@ -11,7 +12,7 @@ from ..utils._random import as_generator
 from ..utils._scoring import map_rows
 from ..utils._selection import top_k
 from ._base import QueryStrategy
-from ._features import input_features, net_features, pool_features
+from ._features import _is_transformer, input_features, net_features, pool_features
 from ._subsample import draw_candidates
 
 __all__ = ["GLISTER", "glister_select"]
@@ -160,6 +161,11 @@ class GLISTER(QueryStrategy):
     Notes
     -----
     Time O(r·N·C·d) for N candidates with d features; memory O(N·(C + d)).
+    The last layer is modelled as a softmax over ``predict_proba``'s columns
+    with a bias: exact for a skorch net's last ``nn.Linear`` and a
+    multinomial ``LogisticRegression``; a binary ``LogisticRegression``'s two
+    columns double the effective step ``eta``; for a non-linear scikit-learn
+    model the input features stand in for a last layer it does not have.
     The candidates' gradients are taken once, at the trained model, as in the
     authors' code; only the validation gradient follows the update. The
     paper's optional regulariser (random or facility-location) is left out.
@@ -213,7 +219,7 @@ class GLISTER(QueryStrategy):
         """``(H, P)``: last-layer inputs and probabilities of pool rows ``rows``."""
         if is_skorch(estimator) and self.embedding == "auto":
             return map_rows(X, rows, partial(net_features, return_proba=True), estimator)
-        H = pool_features(self.embedding, estimator, X, "GLISTER")[rows]
+        H = pool_features(self._embedding, estimator, X, "GLISTER")[rows]
         return H, predict_proba_rows(estimator, X, rows, who="GLISTER")
 
     def _validation_features(self, estimator):
@@ -223,12 +229,15 @@ class GLISTER(QueryStrategy):
         if self.embedding in ("auto", "input"):
             H = input_features(X_val, "GLISTER")
             H = H.reshape(len(H), -1)
-        else:
-            H = pool_features(self.embedding, estimator, X_val, "GLISTER")
+        else:  # a layer name, a callable, or the transformer fitted on the pool: the pool's feature space
+            H = pool_features(self._embedding, estimator, X_val, "GLISTER")
         return H, predict_proba_rows(estimator, X_val, np.arange(n_rows(X_val)), who="GLISTER")
 
     def _fit(self, X, labeled, estimator, y):
         self._check_params()
+        self._embedding = self.embedding
+        if _is_transformer(self.embedding):  # fitted once, on the pool; the validation rows are only transformed
+            self._embedding = clone(self.embedding).fit(X).transform
         self.candidates_ = draw_candidates(labeled, self.n_candidates, as_generator(self.random_state))
         self.n_available_ = len(self.candidates_)
         if self.validation is None:

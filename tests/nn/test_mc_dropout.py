@@ -181,3 +181,48 @@ def test_log_proba_matches_a_float64_replay_of_the_masks():
             mask = (torch.rand(32, generator=gen, dtype=torch.float64) >= 0.5).double() / 0.5
             logits = (h * mask) @ m.fc2.weight.double().T + m.fc2.bias.double()
             np.testing.assert_allclose(got[:, k], torch.log_softmax(logits, 1).numpy(), atol=1e-5)
+
+
+class TwiceDropped(torch.nn.Module):
+    """One dropout module used at two places of the forward pass (a common transformer pattern)."""
+
+    def __init__(self):
+        super().__init__()
+        self.drop = torch.nn.Dropout(0.5)
+
+    def forward(self, x):
+        return torch.cat([self.drop(x), self.drop(x)], dim=1)
+
+
+def test_a_layer_used_twice_draws_two_masks_the_same_in_every_forward():
+    from skal.nn import consistent_dropout
+
+    module, x = TwiceDropped(), torch.ones(3, 200)
+    with consistent_dropout(module, 0) as masks, torch.no_grad():
+        first = module(x)
+        again = module(x[:1])
+        masks.sample = 1
+        other = module(x)
+    assert not torch.equal(first[:, :200], first[:, 200:])  # two uses, two masks
+    assert torch.equal(again, first[:1])  # the count restarts with each forward pass
+    assert not torch.equal(other, first)
+
+
+@pytest.mark.parametrize(
+    "layer, shape", [(torch.nn.Dropout1d(0.5), (2, 8, 5)), (torch.nn.Dropout3d(0.5), (2, 8, 2, 3, 3))]
+)
+def test_consistent_dropout1d_and_3d_drop_whole_channels(layer, shape):
+    masks = _masks_of(layer, torch.ones(shape), n_samples=3)
+    flat = masks.reshape(3, shape[0], shape[1], -1)
+    assert torch.equal(flat, flat[..., :1].expand_as(flat)) and torch.equal(masks[:, 0], masks[:, 1])
+    assert set(flat.unique().tolist()) == {0.0, 2.0}
+
+
+def test_hooks_and_flags_are_restored_when_the_forward_pass_raises():
+    from skal.nn import consistent_dropout
+
+    module = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Linear(3, 2))
+    module.train()
+    with pytest.raises(RuntimeError), consistent_dropout(module, 0):
+        module(torch.ones(2, 5))  # wrong width
+    assert module.training and module[0].training and not module[0]._forward_hooks and not module._forward_pre_hooks

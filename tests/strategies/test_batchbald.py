@@ -90,7 +90,7 @@ def test_sampled_configurations_have_the_batchs_probabilities():
     """Each sampled configuration's (M, K) row is Π_j p_k(ŷ_j), checked against a direct product."""
     p = np.exp(_log_proba(6, n=3, K=4))
     rng = np.random.default_rng(1)
-    got = _sample_configs(p, 40, rng)
+    got = np.exp(_sample_configs(p, 40, rng))
     assert got.shape == (40, 4)
     # every row must be the product for some configuration; enumerate all 27
     table = np.array(
@@ -101,6 +101,33 @@ def test_sampled_configurations_have_the_batchs_probabilities():
     )
     for row in got:
         assert np.isclose(table, row, rtol=1e-10).all(1).any()
+
+
+def test_the_sampled_estimate_works_in_logs_where_products_underflow():
+    """800 rows of 10 classes: p(ŷ) underflows to 0 for most configurations; the estimate stays finite, in range."""
+    p = np.exp(_log_proba(11, n=801, K=8, C=10))
+    batch, candidate = p[:800], p[800:]
+    log_configs = _sample_configs(batch, 400, np.random.default_rng(0))
+    assert (np.exp(log_configs).mean(axis=1) == 0).mean() > 0.5
+    h = joint_entropy_sampled(log_configs, candidate)
+    assert np.isfinite(h).all() and 0 < h[0] < 801 * np.log(10)
+
+
+def test_linear_and_log_space_estimates_agree():
+    """The log-space form equals the paper's −(1/M) Σ p(ŷ, c) / p(ŷ) log p(ŷ, c) where nothing underflows."""
+    p = np.exp(_log_proba(12, n=8, K=6))
+    log_configs = _sample_configs(p[:3], 600, np.random.default_rng(2))
+    q = np.exp(log_configs)  # (M, K)
+    joint = np.einsum("mk,nkc->nmc", q, p[3:]) / 6
+    linear = -np.einsum("nmc,m->n", joint * np.log(joint), 1 / q.mean(1)) / len(q)
+    np.testing.assert_allclose(joint_entropy_sampled(log_configs, p[3:]), linear, rtol=1e-10)
+
+
+def test_non_finite_log_probabilities_are_refused():
+    lp = _log_proba(0, n=10)
+    lp[3, 0, 0] = np.nan
+    with pytest.raises(FloatingPointError, match="not finite"):
+        batchbald_select(lp, 2)
 
 
 def test_sampled_mode_is_seeded_and_estimates_the_batch_mi():

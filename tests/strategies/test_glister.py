@@ -167,3 +167,43 @@ def test_the_learner_refuses_it_for_the_first_pool_and_names_the_fix():
     assert len(ok.labeled_indices_) == 12 and ok.history_[1]["strategy"].startswith("GLISTER")
     assert GLISTER().needs(None) == {"proba", "embedding", "labels"}
     assert GLISTER(validation=(X[:3], y[:3])).needs(None) == {"proba", "embedding"}
+
+
+def _reference_r_greedy(W, b, H, H_val, y_val, n, eta, r):
+    """r gradient evaluations; each time the top n/r gains join and θ takes their summed step (autograd)."""
+    C, d = W.shape
+    picks = []
+    theta_W, theta_b = W.copy(), b.copy()
+    P = _softmax(H @ W.T + b)
+    A = P - np.eye(C)[P.argmax(1)]
+    G = np.concatenate([np.einsum("nc,nd->ncd", A, H).reshape(len(H), -1), A], axis=1)  # grads at θ0
+    for size in (len(part) for part in np.array_split(np.arange(n), r)):
+        t = torch.tensor(np.concatenate([theta_W.ravel(), theta_b]), requires_grad=True)
+        logits = torch.tensor(H_val) @ t[: C * d].reshape(C, d).T + t[C * d :]
+        (g_val,) = torch.autograd.grad(torch.nn.functional.cross_entropy(logits, torch.tensor(y_val)), t)
+        gain = eta * (G @ g_val.numpy())
+        gain[picks] = -np.inf
+        chosen = np.argsort(-gain, kind="stable")[:size].tolist()
+        picks += chosen
+        step = G[chosen].sum(0)
+        theta_W, theta_b = theta_W - eta * step[: C * d].reshape(C, d), theta_b - eta * step[C * d :]
+    return picks
+
+
+@pytest.mark.parametrize("r", [2, 3])
+def test_r_greedy_updates_match_autograd(r):
+    W, b, H, H_val, y_val = _problem(9, N=20)
+    A, val_logits = _inputs(W, b, H, H_val)
+    picks, _ = glister_select(A, H, val_logits, y_val, H_val, 9, eta=0.5, n_updates=r)
+    assert picks.tolist() == _reference_r_greedy(W, b, H, H_val, y_val, 9, 0.5, r)
+
+
+def test_a_transformer_embedding_is_fitted_on_the_pool_only():
+    from sklearn.decomposition import PCA
+
+    X, y, labeled, est = make_pool(n_features=4)
+    X_val, y_val = X[labeled][:10], y[labeled][:10]
+    s = GLISTER(validation=(X_val, y_val), embedding=PCA(2)).fit(X, y, labeled=labeled, estimator=est)
+    pca = PCA(2).fit(X)
+    np.testing.assert_allclose(s._H_val, pca.transform(X_val), atol=1e-6)
+    np.testing.assert_allclose(s._H, pca.transform(X[~labeled]), atol=1e-6)
