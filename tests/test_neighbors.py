@@ -68,3 +68,18 @@ def test_sq_norms(data):
 
     X, _ = data
     np.testing.assert_allclose(sq_norms(torch.as_tensor(X)).numpy(), (X.astype(np.float64) ** 2).sum(1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["faiss", "torch", "numpy"])
+def test_kmeans_trains_on_a_sample_and_assigns_every_row(backend):
+    """600 rows, 3 clusters, 64 rows per centroid: centroids from a seeded 192-row sample, labels for all 600."""
+    rng = np.random.default_rng(0)
+    truth = rng.integers(3, size=600)
+    E = (np.array([[0, 0], [20, 0], [0, 20]])[truth] + rng.normal(size=(600, 2))).astype(np.float32)
+    C, labels = kmeans(E, 3, random_state=1, backend=backend)
+    C2, labels2 = kmeans(E, 3, random_state=1, backend=backend)
+    np.testing.assert_array_equal(labels, labels2)
+    np.testing.assert_array_equal(labels, ((E[:, None, :] - C[None]) ** 2).sum(-1).argmin(1))  # nearest centroid
+    assert len(set(zip(truth.tolist(), labels.tolist()))) == 3  # the three blobs, whatever their names
+    _, whole = kmeans(E, 3, random_state=1, backend=backend, max_points_per_centroid=1000)
+    assert len(set(zip(labels.tolist(), whole.tolist()))) == 3  # the same partition as clustering every row

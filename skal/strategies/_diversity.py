@@ -2,20 +2,106 @@
 
 import numpy as np
 
-from ..neighbors import kmeans, knn, min_sq_distances, resolve_backend
+from ..neighbors import kmeans, knn, resolve_backend
 from ..utils._selection import group_rows
 from ._features import EmbeddingStrategy
 
 __all__ = ["Coreset", "KMeansSampling", "MultiBatchKMeans", "TypiClust", "kcenter_greedy"]
 
 
-def kcenter_greedy(E, labeled, n, first=None):
+#: A group is skipped only when ``‖c − c_j‖² > PRUNE_SLACK · 4 R_j²``: a margin over float32 rounding.
+PRUNE_SLACK = 1.001
+#: Rows of the pool to gather and update when pruning leaves fewer than this fraction (else one full pass).
+GATHER_FRACTION = 0.5
+
+
+#: Rows per chunk of the direct ‖x − c‖² (a chunk's difference stays in cache).
+DIFF_ROWS = 4096
+
+
+def _sq_dist(X, c, out=None):
+    """``‖x − c‖²`` for every row of ``X``, from differences in float32, a chunk at a time.
+
+    The expansion ``‖x‖² + ‖c‖² − 2 x·c`` loses every digit of a small distance
+    between two rows far from the origin (near-duplicates in a cluster), and
+    k-center greedy then picks another row than exact arithmetic would.
+    """
+    import torch
+
+    out = torch.empty(len(X), dtype=X.dtype) if out is None else out
+    for start in range(0, len(X), DIFF_ROWS):
+        torch.linalg.vector_norm(X[start : start + DIFF_ROWS] - c, dim=1, out=out[start : start + DIFF_ROWS])
+    return out.square_()
+
+
+def _nearest_labeled(X, sq, labeled_rows, block=2**22):
+    """``(d², index into labeled_rows)``: each row's nearest labeled row and its direct squared distance.
+
+    The nearest row is found with the expansion trick (one matrix product per
+    chunk); its distance is then recomputed from differences (:func:`_sq_dist`).
+    """
+    import torch
+
+    L = X[labeled_rows]
+    l2 = sq[labeled_rows]
+    near = torch.empty(len(X), dtype=torch.int64)
+    d = torch.empty(len(X), dtype=X.dtype)
+    rows = max(1, block // max(len(labeled_rows), 1))
+    for r in range(0, len(X), rows):
+        D = torch.addmm(sq[r : r + rows, None] + l2[None, :], X[r : r + rows], L.T, alpha=-2.0)
+        near[r : r + rows] = D.argmin(dim=1)
+    for start in range(0, len(X), DIFF_ROWS):
+        part = slice(start, start + DIFF_ROWS)
+        torch.linalg.vector_norm(X[part] - L[near[part]], dim=1, out=d[part])
+    return d.square_(), near
+
+
+#: Rows within this relative distance of the farthest one are measured again in float64 before a pick.
+RECHECK_WINDOW = 1e-5
+
+
+def _farthest(d, X, centres64, max_rows=4096):
+    """``argmax d`` as exact arithmetic would take it (ties: lowest index).
+
+    float32 distances are right to about 1e-7 relatively, so the rows within
+    ``RECHECK_WINDOW`` of the largest are measured again in float64 against
+    every centre; over 30,000 rows two distances that close are common.
+    """
+    import torch
+
+    top = d.max()
+    i = int(torch.argmax(d))
+    if not torch.isfinite(top) or len(centres64) == 0:
+        return i
+    window = torch.nonzero(d >= top - top.abs() * RECHECK_WINDOW).squeeze(1)
+    if len(window) < 2 or len(window) > max_rows:  # one candidate, or a sea of exact duplicates
+        return i
+    rows = X[window].double()
+    d64 = torch.full((len(window),), float("inf"), dtype=torch.float64)
+    for start in range(0, len(centres64), 256):
+        block = centres64[start : start + 256]
+        torch.minimum(d64, ((rows[:, None, :] - block[None]) ** 2).sum(-1).min(1).values, out=d64)
+    return int(window[int(torch.argmax(d64))])
+
+
+def kcenter_greedy(E, labeled, n, first=None, prune=True, stats=None):
     """Exact incremental k-center greedy (Sener & Savarese): ``n`` new centres, farthest first.
 
     ``d(u)`` = squared distance to the nearest labeled or picked row; each step
-    takes ``argmax d`` (ties: lowest index) and updates ``d`` with one
-    matrix-vector product. float32 maths, distances clamped at 0, labeled and
-    picked rows never picked again. O(n · N · d) time, O(N) extra memory.
+    takes ``argmax d`` (ties: lowest index) and lowers ``d`` where the new
+    centre is nearer. Distances are float32 differences ``‖x − c‖²``: the
+    expansion ``‖x‖² + ‖c‖² − 2x·c`` (one fast matrix-vector product) only
+    finds the rows that may come nearer, within its rounding bound, because it
+    loses small distances far from the origin. Labeled and picked rows are
+    never picked again. O(n · N · d) time at worst, O(N) extra memory.
+
+    Rows are grouped by their nearest centre ``c_j``, with ``R_j`` the largest
+    distance in the group. A new centre ``c`` cannot come nearer to any row of
+    group ``j`` when ``‖c − c_j‖ ≥ 2 R_j`` (triangle inequality:
+    ``‖x − c‖ ≥ ‖c − c_j‖ − ‖x − c_j‖ ≥ d(x)``), so those groups are skipped
+    without reading their rows. On clustered embeddings most groups are
+    skipped after the first picks; on isotropic noise few are, and the step is
+    one pass over the features as without pruning. The picks are the same.
 
     Parameters
     ----------
@@ -25,27 +111,76 @@ def kcenter_greedy(E, labeled, n, first=None):
     first : int, optional
         With nothing labeled, the first centre (``Coreset`` passes a seeded random
         row). Without it, a cold start takes ``argmax`` of an all-infinite vector: row 0.
+    prune : bool, default=True
+        Skip the groups the new centre cannot reach (False: read every row each step).
+    stats : dict, optional
+        Filled with ``rows_read``, the rows whose distance was computed over all steps.
+
+    Examples
+    --------
+    >>> E = np.array([[0.0], [1.0], [10.0], [11.0], [20.0]], dtype=np.float32)
+    >>> kcenter_greedy(E, np.array([True, False, False, False, False]), 2).tolist()
+    [4, 2]
     """
     import torch
 
     from ..neighbors import sq_norms as _sq_norms
 
     X = torch.as_tensor(E)
+    rows_read = 0
+    N, dim = X.shape
     sq = _sq_norms(X)
-    if labeled.any():
-        d = torch.as_tensor(min_sq_distances(E, E[labeled], backend="torch"), dtype=torch.float32)
+    labeled_rows = np.flatnonzero(labeled)
+    n_centres = len(labeled_rows)
+    centres = torch.empty((n_centres + n, dim), dtype=X.dtype)  # c_j, labeled rows first, then the picks
+    if n_centres:
+        d, assign = _nearest_labeled(X, sq, torch.as_tensor(labeled_rows))
+        centres[:n_centres] = X[labeled_rows]
     else:
-        d = torch.full((len(E),), float("inf"))
-    d[torch.as_tensor(labeled)] = -1.0  # labeled and picked rows sit below every distance
+        d = torch.full((N,), float("inf"))
+        assign = torch.full((N,), -1, dtype=torch.int64)  # no centre yet: nothing can be skipped
+    d[torch.as_tensor(labeled)] = -float("inf")  # labeled and picked rows sit below every distance
     dist = torch.empty_like(d)
+    tol = 2.0 * (dim + 4) * 2.0**-24
     picks = []
+    centres64 = torch.empty((n_centres + n, dim), dtype=torch.float64)
+    centres64[:n_centres] = centres[:n_centres]
     for step in range(n):
-        i = int(first) if step == 0 and first is not None and not labeled.any() else int(torch.argmax(d))
+        if step == 0 and first is not None and not labeled.any():
+            i = int(first)
+        else:
+            i = _farthest(d, X, centres64[:n_centres])
         picks.append(i)
-        torch.mv(X, X[i], out=dist)
-        dist.mul_(-2.0).add_(sq).add_(sq[i]).clamp_min_(0.0)
-        torch.minimum(d, dist, out=d)
-        d[i] = -1.0
+        c = X[i]
+        j_new = n_centres
+        rows = None  # None: every row
+        if n_centres and prune:
+            # exact radii (rows have left their groups since): one pass over N numbers, not N × d
+            radius2 = torch.zeros(n_centres).scatter_reduce_(0, assign, d.clamp_min(0.0), "amax", include_self=True)
+            gap2 = ((centres[:n_centres] - c) ** 2).sum(1)
+            near = gap2 <= PRUNE_SLACK * 4.0 * radius2  # groups the new centre may reach
+            if not bool(near.all()):
+                active = near[assign.clamp_min(0)]
+                if int(active.sum()) < GATHER_FRACTION * N:
+                    rows = torch.nonzero(active).squeeze(1)
+        Xs, sqs, ds = (X, sq, d) if rows is None else (X[rows], sq[rows], d[rows])
+        # the expansion trick finds, in one matrix-vector product, every row that may come nearer: its error is
+        # below tol (the floating-point bound of a dim-term dot product); only those are measured exactly
+        approx = torch.mv(Xs, c, out=dist[: len(Xs)]).mul_(-2.0).add_(sqs).add_(sq[i])
+        maybe = torch.nonzero(approx < ds + (sqs + sq[i]) * tol).squeeze(1)
+        exact = _sq_dist(Xs[maybe], c)
+        closer = exact < ds[maybe]
+        moved = maybe[closer] if rows is None else rows[maybe[closer]]
+        d[moved] = exact[closer]
+        assign[moved] = j_new
+        rows_read += len(Xs)
+        centres[j_new] = c
+        centres64[j_new] = c
+        n_centres += 1
+        d[i] = -float("inf")
+        assign[i] = j_new
+    if stats is not None:
+        stats["rows_read"] = rows_read
     return np.asarray(picks, dtype=np.intp)
 
 

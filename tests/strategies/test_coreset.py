@@ -75,3 +75,43 @@ def test_callable_embedding_and_bad_features():
         Coreset(embedding=lambda X: X[:5]).fit(X)
     with pytest.raises(ValueError, match="skorch net"):
         Coreset(embedding="hidden").fit(X)
+
+
+def _clusters(seed, n=3000, d=16, k=12, spread=0.05):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d)) * 3
+    return (centres[rng.integers(k, size=n)] + spread * rng.normal(size=(n, d))).astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("n_labeled", [0, 1, 30])
+def test_pruning_reads_fewer_rows_and_picks_the_same(seed, n_labeled):
+    """On clustered features most groups are out of a new centre's reach; the picks equal the float64 reference."""
+    E = _clusters(seed)
+    labeled = np.zeros(len(E), bool)
+    labeled[np.random.default_rng(seed).permutation(len(E))[:n_labeled]] = True
+    first = 7 if n_labeled == 0 else None
+    pruned, full = {}, {}
+    picks = kcenter_greedy(E, labeled, 40, first=first, stats=pruned)
+    assert picks.tolist() == kcenter_greedy(E, labeled, 40, first=first, prune=False, stats=full).tolist()
+    assert picks.tolist() == reference_kcenter(E, labeled, 40, first)
+    assert full["rows_read"] == 40 * len(E)
+    assert pruned["rows_read"] < 0.5 * full["rows_read"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 30), st.floats(0.01, 2.0), st.integers(0, 20))
+def test_pruned_picks_equal_the_reference_at_any_spread(seed, k, spread, n_labeled):
+    E = _clusters(seed, n=400, d=6, k=k, spread=spread)
+    labeled = np.zeros(len(E), bool)
+    labeled[:n_labeled] = True
+    first = 0 if n_labeled == 0 else None
+    assert kcenter_greedy(E, labeled, 25, first=first).tolist() == reference_kcenter(E, labeled, 25, first)
+
+
+def test_identical_picks_to_float64_at_a_size_where_float32_distances_tie():
+    """30,000 isotropic rows: the farthest rows differ by less than float32 resolves; the float64 re-check decides."""
+    E = np.random.default_rng(0).standard_normal((30_000, 128), dtype=np.float32)
+    labeled = np.zeros(len(E), bool)
+    labeled[np.random.default_rng(1).permutation(len(E))[:100]] = True
+    assert kcenter_greedy(E, labeled, 200).tolist() == reference_kcenter(E, labeled, 200)
