@@ -60,7 +60,7 @@ def skal_scores(passes, batch_size=8192):
     # the peers' venv pins skorch 0.9 for modAL; mc_dropout_stats needs only these attributes of a net
     net = SimpleNamespace(module_=Replay(passes), criterion_=torch.nn.NLLLoss(), batch_size=batch_size, device="cpu")
     ids = np.arange(len(passes), dtype=np.float32)[:, None]
-    stats = mc_dropout_stats(net, ids, n_samples=passes.shape[2], seed=0)
+    stats = mc_dropout_stats(net, ids, n_samples=passes.shape[2], seed=0, votes=False)  # as BALD calls it
     return bald(stats.mean_proba, stats.mean_entropy)
 
 

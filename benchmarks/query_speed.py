@@ -39,7 +39,14 @@ def picks_for(method, N):
 
 
 def make_data(N):
-    E = np.random.default_rng(0).standard_normal((N, D), dtype=np.float32)
+    """``--data gaussian`` (the default): isotropic noise; ``clustered``: 100 Gaussian blobs (centres N(0, 1),
+    spread 0.2), as embeddings of a trained net cluster by class."""
+    if os.environ.get("SKAL_BENCH_DATA", "gaussian") == "clustered":
+        rng = np.random.default_rng(0)
+        centres = rng.standard_normal((100, D))
+        E = (centres[rng.integers(100, size=N)] + 0.2 * rng.standard_normal((N, D))).astype(np.float32)
+    else:
+        E = np.random.default_rng(0).standard_normal((N, D), dtype=np.float32)
     labeled = np.zeros(N, bool)
     labeled[np.random.default_rng(1).permutation(N)[:N_LABELED]] = True
     y = (E[:, 0] > 0).astype(int) + 2 * (E[:, 1] > 0).astype(int)
@@ -174,8 +181,10 @@ def main():
     parser.add_argument("--skal-python", default=str(ROOT / ".venv/bin/python"))
     parser.add_argument("--peers-python", default=str(ROOT / ".venv-peers/bin/python"))
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/query_speed"))
+    parser.add_argument("--data", choices=["gaussian", "clustered"], default="gaussian")
     parser.add_argument("--cell", nargs=3, metavar=("LIB", "METHOD", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    os.environ["SKAL_BENCH_DATA"] = args.data  # the cells' subprocesses read it
     if args.cell:
         lib, method, N = args.cell
         limit = int(float(os.environ.get("SKAL_MEM_GIB", "10")) * 2**30)
@@ -212,8 +221,12 @@ def main():
 
 def table(rows):
     lines = [
-        f"fit + query on N x {D} float32 Gaussian embeddings (`np.random.default_rng(0).standard_normal`), "
-        f"{N_LABELED} labeled; picks: coreset 200 (1000 at N = 1M), others 200. "
+        (
+            f"fit + query on N x {D} float32 Gaussian embeddings (`np.random.default_rng(0).standard_normal`), "
+            if os.environ.get("SKAL_BENCH_DATA", "gaussian") == "gaussian"
+            else f"fit + query on N x {D} float32 clustered embeddings (100 blobs, centres N(0, 1), spread 0.2), "
+        )
+        + f"{N_LABELED} labeled; picks: coreset 200 (1000 at N = 1M), others 200. "
         f"Python {platform.python_version()}, 2-core CPU, {time.strftime('%Y-%m-%d')}.",
         "",
         "Imports and set-up are warmed up on a 2,000-row problem first; extra MiB = peak RSS minus RSS with E loaded.",

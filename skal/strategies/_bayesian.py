@@ -49,7 +49,9 @@ def mc_dropout_scores(net, inputs, start, *, n_samples, seed, batch_size, score)
     """``score(stats)`` of MC-dropout statistics of one chunk, its passes seeded by ``chunk_seed(seed, start)``."""
     from ..nn import mc_dropout_stats
 
-    stats = mc_dropout_stats(net, inputs, n_samples=n_samples, seed=chunk_seed(seed, start), batch_size=batch_size)
+    stats = mc_dropout_stats(
+        net, inputs, n_samples=n_samples, seed=chunk_seed(seed, start), batch_size=batch_size, votes=False
+    )
     return score(stats)
 
 

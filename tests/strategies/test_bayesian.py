@@ -37,7 +37,7 @@ def test_bald_is_zero_without_dropout_and_warns():
     net = _net(p=0.0)
     with pytest.warns(UserWarning, match="no dropout"):
         s = BALD(n_samples=4, random_state=0).fit(X[:20], estimator=_strip_dropout(net))
-    np.testing.assert_allclose(s.scores_, 0.0, atol=1e-7)
+    np.testing.assert_allclose(s.scores_, 0.0, atol=1e-6)  # float32 sums of identical passes
 
 
 def _strip_dropout(net):
