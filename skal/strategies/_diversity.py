@@ -69,11 +69,15 @@ def _farthest(d, X, centres64, max_rows=4096):
     """
     import torch
 
-    top = d.max()
+    if len(d) < 2:
+        return int(torch.argmax(d))
+    values, index = torch.topk(d, 2)  # one pass: the farthest row and the runner-up
+    top = values[0]
+    threshold = top - top.abs() * RECHECK_WINDOW
+    if not torch.isfinite(top) or len(centres64) == 0 or values[1] < threshold:
+        return int(torch.argmax(d)) if values[1] == top else int(index[0])  # argmax: the lowest index of ties
     i = int(torch.argmax(d))
-    if not torch.isfinite(top) or len(centres64) == 0:
-        return i
-    window = torch.nonzero(d >= top - top.abs() * RECHECK_WINDOW).squeeze(1)
+    window = torch.nonzero(d >= threshold).squeeze(1)
     if len(window) < 2 or len(window) > max_rows:  # one candidate, or a sea of exact duplicates
         return i
     rows = X[window].double()
@@ -142,6 +146,10 @@ def kcenter_greedy(E, labeled, n, first=None, prune=True, stats=None):
     d[torch.as_tensor(labeled)] = -float("inf")  # labeled and picked rows sit below every distance
     dist = torch.empty_like(d)
     tol = 2.0 * (dim + 4) * 2.0**-24
+    # ‖x‖² + ‖c‖² − 2x·c < d + tol(‖x‖² + ‖c‖²)  ⟺  x·c > t + ((1 − tol)/2)‖c‖², with t = ((1 − tol)‖x‖² − d)/2
+    # kept per row: a row may come nearer only if its dot product with the new centre clears its own threshold
+    t = ((1.0 - tol) * sq - d) / 2.0
+    backoff, next_check = 1, 0  # pruning checks back off while they find nothing to skip (isotropic features)
     picks = []
     centres64 = torch.empty((n_centres + n, dim), dtype=torch.float64)
     centres64[:n_centres] = centres[:n_centres]
@@ -154,7 +162,7 @@ def kcenter_greedy(E, labeled, n, first=None, prune=True, stats=None):
         c = X[i]
         j_new = n_centres
         rows = None  # None: every row
-        if n_centres and prune:
+        if n_centres and prune and step >= next_check:
             # exact radii (rows have left their groups since): one pass over N numbers, not N × d
             radius2 = torch.zeros(n_centres).scatter_reduce_(0, assign, d.clamp_min(0.0), "amax", include_self=True)
             gap2 = ((centres[:n_centres] - c) ** 2).sum(1)
@@ -163,21 +171,26 @@ def kcenter_greedy(E, labeled, n, first=None, prune=True, stats=None):
                 active = near[assign.clamp_min(0)]
                 if int(active.sum()) < GATHER_FRACTION * N:
                     rows = torch.nonzero(active).squeeze(1)
-        Xs, sqs, ds = (X, sq, d) if rows is None else (X[rows], sq[rows], d[rows])
-        # the expansion trick finds, in one matrix-vector product, every row that may come nearer: its error is
-        # below tol (the floating-point bound of a dim-term dot product); only those are measured exactly
-        approx = torch.mv(Xs, c, out=dist[: len(Xs)]).mul_(-2.0).add_(sqs).add_(sq[i])
-        maybe = torch.nonzero(approx < ds + (sqs + sq[i]) * tol).squeeze(1)
+            backoff = 1 if rows is not None else min(2 * backoff, 16)
+            next_check = step + backoff
+        Xs, ts = (X, t) if rows is None else (X[rows], t[rows])
+        # the expansion trick finds, in one matrix-vector product, every row that may come nearer (its error is
+        # below tol, the floating-point bound of a dim-term dot product); only those are measured exactly
+        dots = torch.mv(Xs, c, out=dist[: len(Xs)])
+        maybe = torch.nonzero(dots > ts + float((1.0 - tol) / 2.0 * sq[i])).squeeze(1)
         exact = _sq_dist(Xs[maybe], c)
-        closer = exact < ds[maybe]
-        moved = maybe[closer] if rows is None else rows[maybe[closer]]
+        moved = maybe if rows is None else rows[maybe]
+        closer = exact < d[moved]
+        moved = moved[closer]
         d[moved] = exact[closer]
+        t[moved] = ((1.0 - tol) * sq[moved] - d[moved]) / 2.0
         assign[moved] = j_new
         rows_read += len(Xs)
         centres[j_new] = c
         centres64[j_new] = c
         n_centres += 1
         d[i] = -float("inf")
+        t[i] = float("inf")
         assign[i] = j_new
     if stats is not None:
         stats["rows_read"] = rows_read
