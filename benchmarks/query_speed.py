@@ -184,12 +184,12 @@ def main():
     parser.add_argument("--data", choices=["gaussian", "clustered"], default="gaussian")
     parser.add_argument("--cell", nargs=3, metavar=("LIB", "METHOD", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    os.environ["SKAL_BENCH_DATA"] = args.data  # the cells' subprocesses read it
     if args.cell:
         lib, method, N = args.cell
         limit = int(float(os.environ.get("SKAL_MEM_GIB", "10")) * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         return run_cell(lib, method, int(N))
+    os.environ["SKAL_BENCH_DATA"] = args.data  # the cells' subprocesses read it (a cell keeps its parent's)
 
     rows = []
     for method in args.methods:

@@ -54,7 +54,7 @@ def write_pool(path, n, seed=0, blobs=20, block=100_000):
 
 
 PHASES = {  # (module, name): what the phase is, for the table
-    ("skal.strategies._diversity", "min_sq_distances"): "distances to the labeled rows",
+    ("skal.strategies._diversity", "_nearest_labeled"): "distances to the labeled rows",
     ("skal.strategies._diversity", "kcenter_greedy"): "k-center greedy (incl. distances)",
     ("skal.neighbors", "kmeans_plusplus"): "k-means++ seeding",
     ("skal.strategies._diversity", "kmeans"): "k-means (incl. seeding)",
