@@ -235,7 +235,10 @@ class Coreset(EmbeddingStrategy):
 
 def _nearest_members(E, centroids, labels, allowed, n):
     """Per cluster, its allowed member nearest to the centroid; then top up to ``n`` by distance."""
-    d = ((E - centroids[labels]) ** 2).sum(1)
+    d = np.empty(len(E), dtype=np.result_type(E, centroids))
+    for start in range(0, len(E), 65536):  # chunks: two N × d temporaries were 1 GB at 1M × 128
+        part = slice(start, start + 65536)
+        d[part] = ((E[part] - centroids[labels[part]]) ** 2).sum(1)
     rows = np.flatnonzero(allowed)
     order = rows[np.lexsort((rows, d[rows]))]  # by distance to own centre, ties by index
     first_of_cluster = np.unique(labels[order], return_index=True)[1]
