@@ -34,33 +34,45 @@ def _sq_dist(X, c, out=None):
     return out.square_()
 
 
-def _nearest_labeled(X, sq, labeled_rows, block=2**22):
+def _nearest_labeled(X, sq, labeled_rows, block=2**22, pairs=2**16):
     """``(d², index into labeled_rows)``: each row's nearest labeled row and its direct squared distance.
 
-    The nearest row is found with the expansion trick (one matrix product per
-    chunk); its distance is then recomputed from differences (:func:`_sq_dist`).
+    The expansion trick (one matrix product per chunk) keeps, for each row, the
+    labeled rows within its rounding bound of the smallest value; those
+    candidates are measured from differences (:func:`_sq_dist`'s arithmetic) and
+    the nearest is kept (ties: the lower index). Far from the origin the
+    expansion alone picks the wrong labeled row.
     """
     import torch
 
     L = X[labeled_rows]
     l2 = sq[labeled_rows]
+    tol = 2.0 * (X.shape[1] + 4) * 2.0**-24
     near = torch.empty(len(X), dtype=torch.int64)
     d = torch.empty(len(X), dtype=X.dtype)
     rows = max(1, block // max(len(labeled_rows), 1))
     for r in range(0, len(X), rows):
-        D = torch.addmm(sq[r : r + rows, None] + l2[None, :], X[r : r + rows], L.T, alpha=-2.0)
-        near[r : r + rows] = D.argmin(dim=1)
-    for start in range(0, len(X), DIFF_ROWS):
-        part = slice(start, start + DIFF_ROWS)
-        torch.linalg.vector_norm(X[part] - L[near[part]], dim=1, out=d[part])
-    return d.square_(), near
+        sq_r = sq[r : r + rows]
+        D = torch.addmm(sq_r[:, None] + l2[None, :], X[r : r + rows], L.T, alpha=-2.0)
+        slack = 2.0 * tol * (sq_r + l2.max())  # covers the error of the smallest entry and of any candidate
+        rr, jj = torch.nonzero(D <= (D.min(dim=1).values + slack)[:, None], as_tuple=True)
+        exact = torch.empty(len(rr), dtype=X.dtype)
+        for p0 in range(0, len(rr), pairs):
+            part = slice(p0, p0 + pairs)
+            torch.linalg.vector_norm(X[r + rr[part]] - L[jj[part]], dim=1, out=exact[part])
+        exact.square_()
+        best = torch.full((len(sq_r),), float("inf"), dtype=X.dtype).scatter_reduce_(0, rr, exact, "amin")
+        first = torch.where(exact == best[rr], jj, len(labeled_rows))
+        near[r : r + rows] = torch.full((len(sq_r),), len(labeled_rows)).scatter_reduce_(0, rr, first, "amin")
+        d[r : r + rows] = best
+    return d, near
 
 
 #: Rows within this relative distance of the farthest one are measured again in float64 before a pick.
 RECHECK_WINDOW = 1e-5
 
 
-def _farthest(d, X, centres64, max_rows=4096):
+def _farthest(d, X, centres64, max_rows=1024):
     """``argmax d`` as exact arithmetic would take it (ties: lowest index).
 
     float32 distances are right to about 1e-7 relatively, so the rows within
@@ -78,13 +90,15 @@ def _farthest(d, X, centres64, max_rows=4096):
         return int(torch.argmax(d)) if values[1] == top else int(index[0])  # argmax: the lowest index of ties
     i = int(torch.argmax(d))
     window = torch.nonzero(d >= threshold).squeeze(1)
-    if len(window) < 2 or len(window) > max_rows:  # one candidate, or a sea of exact duplicates
+    if len(window) < 2:
         return i
-    rows = X[window].double()
     d64 = torch.full((len(window),), float("inf"), dtype=torch.float64)
-    for start in range(0, len(centres64), 256):
-        block = centres64[start : start + 256]
-        torch.minimum(d64, ((rows[:, None, :] - block[None]) ** 2).sum(-1).min(1).values, out=d64)
+    for w0 in range(0, len(window), max_rows):  # a large window is measured in parts, not skipped
+        rows = X[window[w0 : w0 + max_rows]].double()
+        for start in range(0, len(centres64), 256):
+            block = centres64[start : start + 256]
+            part = d64[w0 : w0 + max_rows]
+            torch.minimum(part, ((rows[:, None, :] - block[None]) ** 2).sum(-1).min(1).values, out=part)
     return int(window[int(torch.argmax(d64))])
 
 
@@ -130,7 +144,7 @@ def kcenter_greedy(E, labeled, n, first=None, prune=True, stats=None):
 
     from ..neighbors import sq_norms as _sq_norms
 
-    X = torch.as_tensor(E)
+    X = torch.as_tensor(np.ascontiguousarray(E, dtype=np.float32))
     rows_read = 0
     N, dim = X.shape
     sq = _sq_norms(X)

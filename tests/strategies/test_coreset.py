@@ -115,3 +115,24 @@ def test_identical_picks_to_float64_at_a_size_where_float32_distances_tie():
     labeled = np.zeros(len(E), bool)
     labeled[np.random.default_rng(1).permutation(len(E))[:100]] = True
     assert kcenter_greedy(E, labeled, 200).tolist() == reference_kcenter(E, labeled, 200)
+
+
+@pytest.mark.parametrize("offset", [1e2, 1e3, 1e4])
+@pytest.mark.parametrize("seed", range(3))
+def test_far_from_the_origin_the_nearest_labeled_row_is_measured_exactly(offset, seed):
+    """Rows 1,000 units out with 0.01 spread: the expansion trick alone names the wrong nearest labeled row."""
+    rng = np.random.default_rng(seed)
+    E = (offset + 0.01 * rng.normal(size=(60, 2))).astype(np.float32)
+    labeled = np.zeros(60, bool)
+    labeled[:5] = True
+    assert kcenter_greedy(E, labeled, 10).tolist() == reference_kcenter(E, labeled, 10)
+
+
+def test_many_near_ties_are_all_rechecked_and_float64_input_is_taken():
+    """5,000 unit vectors around a labeled origin: every row within float32 noise of the farthest."""
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(5000, 8))
+    E = np.vstack([np.zeros((1, 8)), V / np.linalg.norm(V, axis=1, keepdims=True)])  # float64 on purpose
+    labeled = np.zeros(len(E), bool)
+    labeled[0] = True
+    assert kcenter_greedy(E, labeled, 3).tolist() == reference_kcenter(E.astype(np.float32), labeled, 3)
