@@ -147,10 +147,7 @@ def _sample_configs(batch_proba, n_configs, rng):
     cdf = np.cumsum(batch_proba, axis=2)
     cdf /= cdf[..., -1:]
     u = rng.random((m, K, per_sample))
-    y_hat = np.empty((m, K, per_sample), dtype=np.intp)
-    for j in range(m):
-        for k in range(K):
-            y_hat[j, k] = np.minimum(np.searchsorted(cdf[j, k], u[j, k], side="right"), C - 1)
+    y_hat = np.minimum((u[..., None] >= cdf[:, :, None, :]).sum(axis=3), C - 1)  # searchsorted(side="right")
     # log p(ŷ_{k,s} | w_k') = Σ_j log p(ŷ_jks | x_j, w_k')
     log_p = np.log(np.maximum(batch_proba, 1e-300))  # (m, K', C)
     total = np.zeros((K, K, per_sample))  # [k' (weights), k (drawn under), s]
@@ -258,7 +255,7 @@ def check_dropout_net(strategy, estimator):
     require_net(
         estimator,
         type(strategy).__name__,
-        "samples predictions under fixed dropout masks",
+        "samples predictions with dropout switched on",
         "VariationRatio (a committee of models) or Entropy",
     )
     from ..nn import dropout_modules

@@ -2,8 +2,8 @@
 
 from functools import partial
 
-from ..utils._estimator import require_net
 from ..utils._scoring import chunk_seed, map_rows
+from ._batchbald import check_dropout_net
 from ._scores import bald, entropy
 from ._subsample import CandidateScoringStrategy
 
@@ -23,23 +23,7 @@ class _MCDropoutStrategy(CandidateScoringStrategy):
         self.random_state = random_state
 
     def _mc_scores(self, X, rows, estimator, score):
-        require_net(
-            estimator,
-            type(self).__name__,
-            "samples predictions with dropout switched on",
-            "VariationRatio (a committee of models) or Entropy",
-        )
-        from ..nn import dropout_modules
-
-        if not dropout_modules(estimator.module_):
-            import warnings
-
-            warnings.warn(
-                f"{type(self).__name__}: the net has no dropout module, so every pass is the same and the "
-                "scores carry no model uncertainty. Add torch.nn.Dropout layers to the module.",
-                UserWarning,
-                stacklevel=4,
-            )
+        check_dropout_net(self, estimator)
         seed = int(self._rng.integers(_MAX_SEED))
         fn = partial(mc_dropout_scores, n_samples=self.n_samples, seed=seed, batch_size=self.batch_size, score=score)
         return map_rows(X, rows, fn, estimator)
