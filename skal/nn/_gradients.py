@@ -161,32 +161,37 @@ def per_sample_grad_norms(
 
 
 def _shortcut_layers(module, names, X, device):
-    """Selected ``nn.Linear`` / ``nn.Conv2d`` layers whose per-sample weight gradient comes from two small factors.
+    """Selected layers whose per-sample parameter gradients come from two small factors, with one sample's shapes.
 
-    For a layer called once per forward, the per-sample gradient of its weight
-    is built from the gradient ``g`` at its output and its input ``a``:
-    ``g aᵀ`` for a Linear on one vector (so ``‖∇W‖ = ‖g‖·‖a‖``, Goodfellow
-    2015), ``Σ_p g_p u_pᵀ`` for a convolution over the unfolded input patches
-    ``u_p``. ``vmap`` then only back-propagates to layer *outputs*, a plain
-    batched backward, instead of forming every per-sample weight gradient.
-    One dry forward pass finds the layers where this holds: a layer applied
-    twice (weight sharing), a Linear on a sequence, a grouped or non-zero
-    padded convolution keep the plain per-sample gradient. The pass reads only
-    the first row of ``X`` (an array, a ``Dataset`` or a pool object).
+    For a layer called once per forward, the per-sample gradient of its
+    parameters is built from the gradient ``g`` at its output and its input
+    ``a``: ``g aᵀ`` for a Linear on one vector (so ``‖∇W‖ = ‖g‖·‖a‖``,
+    Goodfellow 2015), the weight gradient of a convolution of that sample
+    alone, ``Σ g·â`` and ``Σ g`` over positions for a BatchNorm on running
+    statistics (``â`` the normalised input). Only the gradients at layer
+    *outputs* are then back-propagated, a plain batched backward, instead of
+    forming every per-sample gradient of every parameter. One dry forward
+    pass finds the layers where this holds: a layer applied twice (weight
+    sharing), a Linear on a sequence, a convolution with a string padding or
+    a non-zero padding mode, a BatchNorm without running statistics keep the
+    plain per-sample gradient. The pass reads only the first row of ``X``
+    (an array, a ``Dataset`` or a pool object).
 
-    Returns ``{name: (module, output shape of one sample)}``.
+    Returns ``{name: (module, input shape of one sample, output shape of one sample)}``.
     """
     selected = set(names)
     layers = {
         name: m
         for name, m in module.named_modules()
-        if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and ({f"{name}.weight", f"{name}.bias"} & selected)
+        if isinstance(m, _SHORTCUT_TYPES) and ({f"{name}.weight", f"{name}.bias"} & selected)
     }
     if not layers or n_rows(X) == 0:
         return {}
     calls = {name: [] for name in layers}
     handles = [
-        m.register_forward_hook(lambda mod, inp, out, name=name: calls[name].append((inp[0].dim(), out.shape[1:])))
+        m.register_forward_hook(
+            lambda mod, inp, out, name=name: calls[name].append((inp[0].dim(), inp[0].shape[1:], out.shape[1:]))
+        )
         for name, m in layers.items()
     ]
     try:
@@ -199,36 +204,107 @@ def _shortcut_layers(module, names, X, device):
     for name, m in layers.items():
         if len(calls[name]) != 1:
             continue
-        ndim, out_shape = calls[name][0]
-        if isinstance(m, torch.nn.Linear) and ndim == 2:
-            found[name] = (m, tuple(out_shape))
-        elif (
-            isinstance(m, torch.nn.Conv2d)
-            and ndim == 4
-            and m.groups == 1
-            and m.padding_mode == "zeros"
-            and not isinstance(m.padding, str)
-        ):
-            found[name] = (m, tuple(out_shape))
+        ndim, in_shape, out_shape = calls[name][0]
+        if isinstance(m, torch.nn.Linear):
+            usable = ndim == 2
+        elif isinstance(m, torch.nn.Conv2d):
+            usable = ndim == 4 and m.padding_mode == "zeros" and not isinstance(m.padding, str)
+        else:  # BatchNorm in eval mode normalises with its running statistics only when it keeps them
+            usable = m.running_mean is not None and ndim >= 2
+        if usable:
+            found[name] = (m, tuple(in_shape), tuple(out_shape))
     return found
+
+
+_SHORTCUT_TYPES = (torch.nn.Linear, torch.nn.Conv2d, torch.nn.modules.batchnorm._BatchNorm)
+# rows per grouped convolution when per-sample convolution weight gradients are formed
+_CONV_CHUNK = 32
+
+
+def _capture(m, inputs):
+    """What a shortcut layer's norms need of its input batch: the row norms for a Linear, the input otherwise."""
+    return torch.linalg.vector_norm(inputs, dim=1) if isinstance(m, torch.nn.Linear) else inputs
 
 
 def _conv_weight_norms(m, inputs, out_grads):
     """Per-sample ‖∇W‖ of a convolution from its inputs ``(B, C, H, W)`` and output gradients ``(B, O, H', W')``.
 
     With ``G = (B, O, P)`` and the unfolded input ``U = (B, C·k², P)``, the
-    gradient is ``G Uᵀ``. When P² < O·C·k² its squared norm is computed as
-    ``Σ_pq (GᵀG)_pq (UᵀU)_pq`` in float64 (the "ghost" norm: P × P instead of
-    O × C·k²); otherwise ``G Uᵀ`` is formed and its norm taken.
+    gradient is ``G Uᵀ``. When P² < O·C·k² (and one group) its squared norm
+    is computed as ``Σ_pq (GᵀG)_pq (UᵀU)_pq`` in float64 (the "ghost" norm:
+    P × P instead of O × C·k²); otherwise the per-sample gradients are formed
+    ``_CONV_CHUNK`` rows at a time by one grouped convolution backward, the
+    rows taken as groups, which never materialises the unfolded patches.
     """
     G = out_grads.flatten(2)
-    U = torch.nn.functional.unfold(inputs, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
     n_positions = G.shape[2]
-    if n_positions * n_positions < G.shape[1] * U.shape[1]:
+    fan_in = (m.in_channels // m.groups) * int(np.prod(m.kernel_size))
+    if m.groups == 1 and n_positions * n_positions < m.out_channels * fan_in:
+        U = torch.nn.functional.unfold(inputs, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
         G, U = G.double(), U.double()
         gram = (torch.bmm(G.transpose(1, 2), G) * torch.bmm(U.transpose(1, 2), U)).sum((1, 2))
         return gram.clamp_min(0).sqrt()
-    return torch.linalg.vector_norm(torch.bmm(G, U.transpose(1, 2)).flatten(1), dim=1)
+    norms = []
+    for start in range(0, len(inputs), _CONV_CHUNK):
+        a, g = inputs[start : start + _CONV_CHUNK], out_grads[start : start + _CONV_CHUNK]
+        b = len(a)
+        weight = m.weight.new_empty((b * m.out_channels, *m.weight.shape[1:]))
+        _, grads, _ = torch.ops.aten.convolution_backward(
+            g.reshape(1, b * m.out_channels, *g.shape[2:]),
+            a.reshape(1, b * m.in_channels, *a.shape[2:]),
+            weight,
+            None,
+            list(m.stride),
+            list(m.padding),
+            list(m.dilation),
+            False,
+            [0, 0],
+            b * m.groups,
+            [False, True, False],
+        )
+        norms.append(torch.linalg.vector_norm(grads.view(b, -1), dim=1))
+    return torch.cat(norms)
+
+
+def _shortcut_column(m, kind, captured, g):
+    """Per-sample ‖∇‖ of a shortcut layer's ``weight`` or ``bias`` from what was captured and its output gradients."""
+    if kind == "bias":
+        return torch.linalg.vector_norm(g.flatten(2).sum(2) if g.dim() > 2 else g, dim=1)
+    if isinstance(m, torch.nn.Conv2d):
+        return _conv_weight_norms(m, captured, g)
+    if isinstance(m, torch.nn.Linear):
+        return torch.linalg.vector_norm(g, dim=1) * captured
+    view = (1, -1) + (1,) * (captured.dim() - 2)  # BatchNorm: γ multiplies the normalised input
+    normalised = (captured - m.running_mean.view(view)) * torch.rsqrt(m.running_var.view(view) + m.eps)
+    product = g * normalised
+    return torch.linalg.vector_norm(product.flatten(2).sum(2) if product.dim() > 2 else product, dim=1)
+
+
+def _auto_chunk(params, shortcut):
+    per_row = sum(p.numel() for p in params.values())
+    for _, in_shape, out_shape in shortcut.values():  # captured input, the output, its shifted copy, its gradient
+        per_row += int(np.prod(in_shape)) + 3 * int(np.prod(out_shape))
+    if params:
+        return _auto_batch_size(per_row)
+    # one batched backward: about 64 MiB of float32 activations a chunk keeps them near the cache (SmallCNN at
+    # 28 × 28: 81 rows, 1.07 s for 1,000 rows on one thread against 1.58 s at 256 rows; benchmarks/README.md)
+    return int(max(1, min(256, (1 << 24) // max(1, per_row))))
+
+
+def _rows_independent(module, X, net):
+    """Whether the module's output for a row is the same alone as in a batch (checked on the first two rows).
+
+    In eval mode every standard layer treats rows apart; a module that mixes
+    rows (attention across the batch, BatchNorm on batch statistics) makes
+    one batched backward give the gradient of the batch's loss, not each row's.
+    """
+    pair = to_tensor(next(iter(iter_batches(X, 2, net))), net.device)
+    if len(pair) < 2:
+        return True
+    with torch.no_grad():
+        together = first_output(module(pair))
+        alone = torch.cat([first_output(module(pair[i : i + 1])) for i in range(2)])
+    return together.shape == alone.shape and torch.allclose(together, alone, rtol=1e-4, atol=1e-6)
 
 
 def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
@@ -237,25 +313,23 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
     shortcut_params = {f"{name}.{kind}" for name in shortcut for kind in ("weight", "bias")}
     chosen = set(names) - shortcut_params
     params = {n: p.detach() for n, p in module.named_parameters() if n in chosen}
+    if not params and _rows_independent(module, X, net):
+        # every selected parameter's per-sample gradient comes from its layer's output gradient: one plain
+        # batched backward of the rows' summed losses gives each row's output gradients
+        return _norms_batched(module, X, names, loss, to_log_proba, reduce, batch_size, net, shortcut)
     frozen = {n: p.detach() for n, p in module.named_parameters() if n not in chosen}
     frozen.update(module.named_buffers())
-    if not batch_size:
-        per_row = sum(p.numel() for p in params.values())
-        for m, out_shape in shortcut.values():
-            if isinstance(m, torch.nn.Conv2d):  # captured input, its unfolded patches, the output gradient
-                n_out = int(np.prod(out_shape))
-                per_row += 2 * m.in_channels * int(np.prod(m.kernel_size)) * (n_out // m.out_channels) + n_out
-        batch_size = _auto_batch_size(per_row)
+    batch_size = batch_size or _auto_chunk(params, shortcut)
     # the gradient at a shortcut layer's output is taken through a zero shift added to that output
     shifts = {
-        name: torch.zeros(out_shape, device=device, dtype=m.weight.dtype) for name, (m, out_shape) in shortcut.items()
+        name: torch.zeros(out_shape, device=device, dtype=m.weight.dtype)
+        for name, (m, _, out_shape) in shortcut.items()
     }
     state = {}
 
-    def shift_output(name, is_conv):
+    def shift_output(name):
         def hook(mod, inputs, output):
-            # a Linear needs only ‖a‖; a convolution needs its input to unfold the patches
-            state["captured"][name] = inputs[0][0] if is_conv else torch.linalg.vector_norm(inputs[0])
+            state["captured"][name] = _capture(mod, inputs[0])[0]  # inside vmap the batch is the one sample
             return output + state["shifts"][name]
 
         return hook
@@ -266,9 +340,7 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
         return loss(to_log_proba(out)[0]), dict(state["captured"])
 
     grads_of = vmap(grad(sample_loss, argnums=(0, 1), has_aux=True), in_dims=(None, None, 0), randomness="different")
-    handles = [
-        m.register_forward_hook(shift_output(name, isinstance(m, torch.nn.Conv2d))) for name, (m, _) in shortcut.items()
-    ]
+    handles = [m.register_forward_hook(shift_output(name)) for name, (m, _, _) in shortcut.items()]
     scores = np.empty(n_rows(X), dtype=np.float64)
     start = 0
     try:
@@ -281,18 +353,58 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
                     columns.append(torch.linalg.vector_norm(grads[n].flatten(1), dim=1))
                     continue
                 layer, kind = n.rsplit(".", 1)
-                m, g = shortcut[layer][0], output_grads[layer]
-                if kind == "bias":
-                    columns.append(torch.linalg.vector_norm(g.flatten(2).sum(2) if g.dim() > 2 else g, dim=1))
-                elif isinstance(m, torch.nn.Conv2d):
-                    columns.append(_conv_weight_norms(m, captured[layer], g))
-                else:
-                    columns.append(torch.linalg.vector_norm(g, dim=1) * captured[layer])
+                columns.append(_shortcut_column(shortcut[layer][0], kind, captured[layer], output_grads[layer]))
             scores[start : start + len(xb)] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
             start += len(xb)
     finally:
         for h in handles:
             h.remove()
+    return _check_count(scores, start)
+
+
+def _norms_batched(module, X, names, loss, to_log_proba, reduce, batch_size, net, shortcut):
+    """Per-sample norms from one batched forward and backward a chunk, every selected parameter in ``shortcut``."""
+    device = net.device
+    batch_size = batch_size or _auto_chunk({}, shortcut)
+    state = {}
+
+    def shift_output(name):
+        def hook(mod, inputs, output):
+            state["captured"][name] = _capture(mod, inputs[0])
+            # a fresh leaf per batch: its gradient is the output gradient of each row, even if a later
+            # in-place operation (ReLU(inplace=True)) overwrites the output
+            shift = state["shifts"][name] = torch.zeros_like(output, requires_grad=True)
+            return output + shift
+
+        return hook
+
+    row_loss = vmap(loss)
+    handles = [m.register_forward_hook(shift_output(name)) for name, (m, _, _) in shortcut.items()]
+    scores = np.empty(n_rows(X), dtype=np.float64)
+    start = 0
+    try:
+        for batch in iter_batches(X, batch_size, net):
+            xb = to_tensor(batch, device)
+            state["shifts"], state["captured"] = {}, {}
+            with torch.enable_grad():
+                losses = row_loss(to_log_proba(first_output(module(xb))))
+                layers = list(state["shifts"])
+                output_grads = dict(
+                    zip(layers, torch.autograd.grad(losses.sum(), [state["shifts"][k] for k in layers]))
+                )
+            with torch.no_grad():
+                columns = []
+                for n in names:
+                    layer, kind = n.rsplit(".", 1)
+                    columns.append(
+                        _shortcut_column(shortcut[layer][0], kind, state["captured"][layer], output_grads[layer])
+                    )
+                scores[start : start + len(xb)] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
+            start += len(xb)
+    finally:
+        for h in handles:
+            h.remove()
+        state.clear()
     return _check_count(scores, start)
 
 

@@ -182,3 +182,98 @@ def test_linear_shortcut_matches_the_loop_where_it_applies_and_is_skipped_where_
     from skal.nn._gradients import _shortcut_layers
 
     assert list(_shortcut_layers(net.module_, select_parameters(net.module_), X, "cpu")) == ["fc"]
+
+
+class ConvZoo(torch.nn.Module):
+    """Convolutions of every shape the batched path handles: strided, dilated, padded, grouped, an in-place ReLU
+    after a BatchNorm, a 1-D BatchNorm, and a 4 × 4 map where the ghost norm applies."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(2, 6, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(6)
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.strided = torch.nn.Conv2d(6, 8, 3, stride=2, dilation=2, padding=2, bias=False)
+        self.grouped = torch.nn.Conv2d(8, 8, 3, padding=(1, 0), groups=4)
+        self.wide = torch.nn.Conv2d(8, 32, 3)  # 2 × 2 output positions: P² < O·C·k², the ghost norm
+        self.bn1 = torch.nn.BatchNorm1d(32)
+        self.fc = torch.nn.Linear(32, 3)
+
+    def forward(self, x):
+        h = self.relu(self.bn(self.stem(x)))
+        h = torch.tanh(self.grouped(torch.tanh(self.strided(h))))
+        h = self.wide(h).mean((2, 3))
+        return self.fc(torch.relu(self.bn1(h)))
+
+
+def _zoo_net():
+    torch.manual_seed(0)
+    net = NeuralNetClassifier(ConvZoo, criterion=torch.nn.CrossEntropyLoss).initialize()
+    with torch.no_grad():
+        for bn in (net.module_.bn, net.module_.bn1):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.weight.uniform_(0.5, 1.5)
+    net.module_.eval()  # per_sample_grad_norms runs it so; the shape probe below needs it too
+    return net
+
+
+@pytest.mark.parametrize("norm", ["sum_of_tensor_norms", "global"])
+@pytest.mark.parametrize("batch_size", [None, 3, 40])
+def test_batched_path_matches_the_loop_on_every_conv_shape(norm, batch_size):
+    from skal.nn import _gradients
+
+    net = _zoo_net()
+    X = np.random.default_rng(2).normal(size=(40, 2, 12, 12)).astype(np.float32)
+    names = select_parameters(net.module_)
+    assert set(_gradients._shortcut_layers(net.module_, names, X, "cpu")) == {
+        "stem", "bn", "strided", "grouped", "wide", "bn1", "fc"
+    }  # fmt: skip
+    expected = reference_norms(net, X, "entropy", norm)
+    got = per_sample_grad_norms(net, X, norm=norm, batch_size=batch_size)
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+def test_conv_weight_norms_equal_the_formed_gradients_in_both_branches():
+    from skal.nn._gradients import _conv_weight_norms
+
+    gen = torch.Generator().manual_seed(0)
+    for conv, size in [(torch.nn.Conv2d(3, 5, 3, stride=2, padding=1), 9), (torch.nn.Conv2d(16, 64, 3), 4)]:
+        a = torch.randn(70, conv.in_channels, size, size, generator=gen, dtype=torch.float64)
+        out_shape = conv(a[:1].float()).shape[1:]
+        g = torch.randn(70, *out_shape, generator=gen, dtype=torch.float64)
+        expected = []
+        for i in range(len(a)):  # the weight gradient of row i alone, by autograd in float64
+            w = conv.weight.detach().double().requires_grad_()
+            out = torch.nn.functional.conv2d(a[i : i + 1], w, None, conv.stride, conv.padding)
+            (gw,) = torch.autograd.grad((out * g[i : i + 1]).sum(), w)
+            expected.append(gw.norm().item())
+        np.testing.assert_allclose(_conv_weight_norms(conv.double(), a, g).numpy(), expected, rtol=1e-10)
+
+
+class MixesRows(torch.nn.Module):
+    """Subtracts the batch mean: a row's output depends on the other rows, so one batched backward would be wrong."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(5, 6)
+        self.fc2 = torch.nn.Linear(6, 3)
+
+    def forward(self, x):
+        h = torch.tanh(self.fc1(x))
+        return self.fc2(h - h.mean(0, keepdim=True) + h)
+
+
+def test_a_module_that_mixes_rows_is_scored_one_row_at_a_time():
+    from skal.nn._gradients import _rows_independent
+
+    torch.manual_seed(0)
+    net = NeuralNetClassifier(MixesRows, criterion=torch.nn.CrossEntropyLoss).initialize()
+    X = np.random.default_rng(3).normal(size=(9, 5)).astype(np.float32)
+    assert not _rows_independent(net.module_, X, net)
+    plain = _net()
+    plain.module_.eval()  # dropout off, as per_sample_grad_norms runs it
+    assert _rows_independent(plain.module_, _pool(), plain)
+    np.testing.assert_allclose(
+        per_sample_grad_norms(net, X), reference_norms(net, X, "entropy", "sum_of_tensor_norms"), rtol=1e-4
+    )
