@@ -18,6 +18,7 @@ __all__ = [
     "knn",
     "kmeans",
     "kmeans_plusplus",
+    "assign",
     "pairwise_sq_chunks",
     "sq_norms",
 ]
@@ -162,8 +163,8 @@ def _to_gpu(index):
 MAX_POINTS_PER_CENTROID = 64
 
 
-def kmeans(E, k, *, n_iter=20, n_init=1, random_state=0, backend="auto", max_points_per_centroid=None):
-    """Cluster ``E`` into ``k`` groups; return ``(centroids, labels)``.
+def kmeans(E, k, *, rows=None, n_iter=20, n_init=1, random_state=0, backend="auto", max_points_per_centroid=None):
+    """Cluster ``E`` (or the rows ``rows`` of it) into ``k`` groups; return ``(centroids, labels)``.
 
     faiss uses ``faiss.Kmeans(seed=random_state)``; numpy uses scikit-learn's
     ``KMeans(random_state=...)``; torch runs Lloyd's iterations from a seeded
@@ -175,18 +176,75 @@ def kmeans(E, k, *, n_iter=20, n_init=1, random_state=0, backend="auto", max_poi
     centroid in one pass: the centroids of 300 clusters over 100,000 rows come
     from 19,200 of them, as faiss itself samples (its default is 256 per
     centroid). Smaller pools are clustered whole.
+
+    Parameters
+    ----------
+    E : array of shape (N, d)
+        Features; a ``numpy.memmap`` is read, never copied whole: only the
+        training sample is gathered, and rows are assigned in chunks.
+    k : int
+        Number of clusters.
+    rows : array of int, optional
+        Cluster only these rows of ``E`` (all by default); ``labels[i]`` is then
+        the cluster of row ``rows[i]``.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.1]], dtype=np.float32)
+    >>> _, labels = kmeans(X, 2, random_state=0, backend="numpy")
+    >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
+    True
+    >>> _, labels = kmeans(X, 2, rows=[0, 2, 3], random_state=0, backend="numpy")
+    >>> bool(labels[1] == labels[2] != labels[0])
+    True
     """
-    E = np.ascontiguousarray(E, dtype=np.float32)
-    if not 1 <= k <= len(E):
-        raise ValueError(f"k must lie in [1, {len(E)}] (the number of points); got {k}.")
+    n = len(E) if rows is None else len(rows)
+    if not 1 <= k <= n:
+        raise ValueError(f"k must lie in [1, {n}] (the number of points); got {k}.")
     seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
     backend = resolve_backend(backend)
     per_centroid = MAX_POINTS_PER_CENTROID if max_points_per_centroid is None else int(max_points_per_centroid)
-    if len(E) > per_centroid * k:
-        rows = np.sort(np.random.default_rng(seed).choice(len(E), per_centroid * k, replace=False))
-        centroids, _ = _kmeans_all(E[rows], k, n_iter, n_init, seed, backend)
-        return centroids, knn(centroids, E, 1, backend=backend)[1][:, 0]
-    return _kmeans_all(E, k, n_iter, n_init, seed, backend)
+    rows = None if rows is None else np.asarray(rows, dtype=np.intp)
+    if n > per_centroid * k:
+        sample = np.sort(np.random.default_rng(seed).choice(n, per_centroid * k, replace=False))
+        train = _gather(E, sample if rows is None else rows[sample])
+        centroids, _ = _kmeans_all(train, k, n_iter, n_init, seed, backend)
+        return centroids, assign(E, centroids, rows=rows, backend=backend)[1]
+    return _kmeans_all(_gather(E, rows), k, n_iter, n_init, seed, backend)
+
+
+#: Rows read at a time when a pool is assigned to centroids (a multiple of faiss's 4,096-query block).
+ASSIGN_CHUNK = 1 << 16
+
+
+def _gather(E, rows):
+    """``E[rows]`` (all of ``E`` when ``rows`` is None) as a C-contiguous float32 array."""
+    return np.ascontiguousarray(E if rows is None else E[rows], dtype=np.float32)
+
+
+def assign(E, centroids, *, rows=None, backend="auto", chunk=ASSIGN_CHUNK):
+    """Squared distance to, and index of, the nearest centroid for each row of ``E`` (or of ``E[rows]``).
+
+    Rows are read ``chunk`` at a time, so a memory-mapped ``E`` is never copied whole.
+
+    Returns
+    -------
+    sq_distances : float32 array of shape (n,)
+    labels : int64 array of shape (n,)
+
+    Examples
+    --------
+    >>> d, labels = assign(np.array([[0.0], [4.0]]), np.array([[1.0], [5.0]]), backend="numpy")
+    >>> d.tolist(), labels.tolist()
+    ([1.0, 1.0], [0, 1])
+    """
+    n = len(E) if rows is None else len(rows)
+    distances, labels = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.int64)
+    for start in range(0, n, chunk):
+        part = slice(start, min(start + chunk, n))
+        D, idx = knn(centroids, _gather(E, part if rows is None else rows[part]), 1, backend=backend)
+        distances[part], labels[part] = D[:, 0], idx[:, 0]
+    return distances, labels
 
 
 def _kmeans_all(E, k, n_iter, n_init, seed, backend):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skal.neighbors import kmeans, kmeans_plusplus, knn, min_sq_distances, resolve_backend, sq_norms
+from skal.neighbors import assign, kmeans, kmeans_plusplus, knn, min_sq_distances, resolve_backend, sq_norms
 
 
 @pytest.fixture
@@ -83,3 +83,32 @@ def test_kmeans_trains_on_a_sample_and_assigns_every_row(backend):
     assert len(set(zip(truth.tolist(), labels.tolist()))) == 3  # the three blobs, whatever their names
     _, whole = kmeans(E, 3, random_state=1, backend=backend, max_points_per_centroid=1000)
     assert len(set(zip(labels.tolist(), whole.tolist()))) == 3  # the same partition as clustering every row
+
+
+@pytest.mark.parametrize("backend", ["faiss", "torch", "numpy"])
+@pytest.mark.parametrize("per_centroid", [64, 1000])  # sampled, and clustered whole
+def test_kmeans_on_rows_equals_kmeans_on_the_gathered_rows(backend, per_centroid, tmp_path):
+    """``rows=`` clusters a memmap's rows in place: the same centroids and labels as on ``E[rows]``."""
+    rng = np.random.default_rng(3)
+    E = np.memmap(tmp_path / "E.f32", dtype=np.float32, mode="w+", shape=(700, 4))
+    E[:] = rng.normal(size=(700, 4)) + 6 * rng.integers(3, size=(700, 1))
+    rows = np.flatnonzero(rng.random(700) < 0.8)
+    kw = dict(random_state=2, backend=backend, max_points_per_centroid=per_centroid)
+    C, labels = kmeans(E, 3, rows=rows, **kw)
+    C_ref, labels_ref = kmeans(np.asarray(E[rows]), 3, **kw)
+    np.testing.assert_array_equal(C, C_ref)
+    np.testing.assert_array_equal(labels, labels_ref)
+    with pytest.raises(ValueError, match="k must lie in"):
+        kmeans(E, 4, rows=rows[:3], backend=backend)
+
+
+@pytest.mark.parametrize("backend", ["faiss", "torch", "numpy"])
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_assign_in_chunks_is_nearest_centroid(backend, chunk):
+    rng = np.random.default_rng(4)
+    E, C = rng.normal(size=(50, 3)).astype(np.float32), rng.normal(size=(5, 3)).astype(np.float32)
+    rows = rng.permutation(50)[:30]
+    d, labels = assign(E, C, rows=rows, backend=backend, chunk=chunk)
+    full = ((E[rows, None, :].astype(np.float64) - C[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(labels, full.argmin(1))
+    np.testing.assert_allclose(d, full.min(1), rtol=1e-4, atol=1e-5)

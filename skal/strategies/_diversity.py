@@ -247,18 +247,23 @@ class Coreset(EmbeddingStrategy):
         return kcenter_greedy(self._E, self.labeled_, n, first=first)
 
 
-def _nearest_members(E, centroids, labels, allowed, n):
-    """Per cluster, its allowed member nearest to the centroid; then top up to ``n`` by distance."""
-    d = np.empty(len(E), dtype=np.result_type(E, centroids))
-    for start in range(0, len(E), 65536):  # chunks: two N × d temporaries were 1 GB at 1M × 128
+def _nearest_members(E, centroids, labels, allowed, n, rows=None):
+    """Per cluster, its allowed member nearest to the centroid; then top up to ``n`` by distance.
+
+    ``labels[i]`` is the cluster of row ``rows[i]`` of ``E`` (of row ``i`` when
+    ``rows`` is None); the picks are positions in ``labels``. ``E`` is read in
+    chunks (a memory-mapped pool is never copied whole).
+    """
+    d = np.empty(len(labels), dtype=np.result_type(E.dtype, centroids.dtype))
+    for start in range(0, len(labels), 65536):  # chunks: two N × d temporaries were 1 GB at 1M × 128
         part = slice(start, start + 65536)
-        d[part] = ((E[part] - centroids[labels[part]]) ** 2).sum(1)
-    rows = np.flatnonzero(allowed)
-    order = rows[np.lexsort((rows, d[rows]))]  # by distance to own centre, ties by index
+        d[part] = ((E[part if rows is None else rows[part]] - centroids[labels[part]]) ** 2).sum(1)
+    members = np.flatnonzero(allowed)
+    order = members[np.lexsort((members, d[members]))]  # by distance to own centre, ties by index
     first_of_cluster = np.unique(labels[order], return_index=True)[1]
     picks = list(order[np.sort(first_of_cluster)])[:n]
     if len(picks) < n:  # empty clusters (or clusters with nothing allowed): the next nearest rows
-        chosen = np.zeros(len(E), bool)
+        chosen = np.zeros(len(labels), bool)
         chosen[picks] = True
         picks += [i for i in order if not chosen[i]][: n - len(picks)]
     return np.asarray(picks, dtype=np.intp)
@@ -289,10 +294,11 @@ class KMeansSampling(EmbeddingStrategy):
         self.random_state = random_state
 
     def _query(self, n):
-        rows = np.flatnonzero(~self.labeled_)
-        E = self._E[rows]
-        centroids, labels = kmeans(E, n, n_iter=self.n_iter, random_state=self._rng, backend=self.backend)
-        return rows[_nearest_members(E, centroids, labels, np.ones(len(rows), bool), n)]
+        rows = np.flatnonzero(~self.labeled_)  # clustered in place: a memory-mapped pool is not gathered
+        centroids, labels = kmeans(
+            self._E, n, rows=rows, n_iter=self.n_iter, random_state=self._rng, backend=self.backend
+        )
+        return rows[_nearest_members(self._E, centroids, labels, np.ones(len(rows), bool), n, rows=rows)]
 
 
 class MultiBatchKMeans(KMeansSampling):
