@@ -12,6 +12,8 @@ scikit-activeml, cardinal, ALiPy, modAL and baal there), never as skal dependenc
 
     python benchmarks/query_speed.py                      # all cells, writes results/query_speed.{json,md}
     python benchmarks/query_speed.py --sizes 10000 30000  # fewer sizes
+    python benchmarks/query_speed.py --data cifar10-cnn --sizes 30000 60000 --methods coreset
+                                                          # real CNN features (cifar10_cnn_features.py first)
 """
 
 import argparse
@@ -41,7 +43,15 @@ def picks_for(method, N):
 def make_data(N):
     """``--data gaussian`` (the default): isotropic noise; ``clustered``: 100 Gaussian blobs (centres N(0, 1),
     spread 0.2), as embeddings of a trained net cluster by class."""
-    if os.environ.get("SKAL_BENCH_DATA", "gaussian") == "clustered":
+    kind = os.environ.get("SKAL_BENCH_DATA", "gaussian")
+    if kind == "cifar10-cnn":  # real embeddings: benchmarks/cifar10_cnn_features.py writes them
+        from cifar10_cnn_features import features_path
+
+        F = np.load(features_path(), mmap_mode="r")
+        if N > len(F):
+            raise ValueError(f"--data cifar10-cnn has {len(F):,} rows; asked for {N:,}.")
+        E = np.ascontiguousarray(F[np.sort(np.random.default_rng(0).permutation(len(F))[:N])])
+    elif kind == "clustered":
         rng = np.random.default_rng(0)
         centres = rng.standard_normal((100, D))
         E = (centres[rng.integers(100, size=N)] + 0.2 * rng.standard_normal((N, D))).astype(np.float32)
@@ -181,7 +191,7 @@ def main():
     parser.add_argument("--skal-python", default=str(ROOT / ".venv/bin/python"))
     parser.add_argument("--peers-python", default=str(ROOT / ".venv-peers/bin/python"))
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/query_speed"))
-    parser.add_argument("--data", choices=["gaussian", "clustered"], default="gaussian")
+    parser.add_argument("--data", choices=["gaussian", "clustered", "cifar10-cnn"], default="gaussian")
     parser.add_argument("--cell", nargs=3, metavar=("LIB", "METHOD", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cell:
@@ -225,6 +235,9 @@ def table(rows):
             f"fit + query on N x {D} float32 Gaussian embeddings (`np.random.default_rng(0).standard_normal`), "
             if os.environ.get("SKAL_BENCH_DATA", "gaussian") == "gaussian"
             else f"fit + query on N x {D} float32 clustered embeddings (100 blobs, centres N(0, 1), spread 0.2), "
+            if os.environ.get("SKAL_BENCH_DATA") == "clustered"
+            else f"fit + query on N x {D} float32 CIFAR-10 embeddings (a SmallCNN's features after 2 epochs: "
+            "benchmarks/cifar10_cnn_features.py; N rows drawn with default_rng(0)), "
         )
         + f"{N_LABELED} labeled; picks: coreset 200 (1000 at N = 1M), others 200. "
         f"Python {platform.python_version()}, 2-core CPU, {time.strftime('%Y-%m-%d')}.",

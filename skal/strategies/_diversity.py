@@ -9,7 +9,7 @@ from ._features import EmbeddingStrategy
 __all__ = ["Coreset", "KMeansSampling", "MultiBatchKMeans", "TypiClust", "kcenter_greedy"]
 
 
-#: A group is skipped only when ``‖c − c_j‖² > PRUNE_SLACK · 4 R_j²``: a margin over float32 rounding.
+#: A row is skipped only when ``‖c − c_j‖² > PRUNE_SLACK · 4 d(x)``: a margin over float32 rounding.
 PRUNE_SLACK = 1.001
 #: Rows of the pool to gather and update when pruning leaves fewer than this fraction (else one full pass).
 GATHER_FRACTION = 0.5
@@ -113,13 +113,13 @@ def kcenter_greedy(E, labeled, n, first=None, prune=True, stats=None):
     loses small distances far from the origin. Labeled and picked rows are
     never picked again. O(n · N · d) time at worst, O(N) extra memory.
 
-    Rows are grouped by their nearest centre ``c_j``, with ``R_j`` the largest
-    distance in the group. A new centre ``c`` cannot come nearer to any row of
-    group ``j`` when ``‖c − c_j‖ ≥ 2 R_j`` (triangle inequality:
-    ``‖x − c‖ ≥ ‖c − c_j‖ − ‖x − c_j‖ ≥ d(x)``), so those groups are skipped
-    without reading their rows. On clustered embeddings most groups are
-    skipped after the first picks; on isotropic noise few are, and the step is
-    one pass over the features as without pruning. The picks are the same.
+    Each row remembers its nearest centre ``c_j``. A new centre ``c`` cannot
+    come nearer to a row ``x`` when ``‖c − c_j‖ ≥ 2 √d(x)`` (triangle inequality:
+    ``‖x − c‖ ≥ ‖c − c_j‖ − ‖x − c_j‖ ≥ √d(x)``), so such rows are skipped
+    without reading their features: the test reads one number per row, not
+    ``d``. On clustered embeddings most rows are skipped after the first picks;
+    on isotropic noise few are, and the step is one pass over the features as
+    without pruning. The picks are the same.
 
     Parameters
     ----------
@@ -177,24 +177,22 @@ def kcenter_greedy(E, labeled, n, first=None, prune=True, stats=None):
         j_new = n_centres
         rows = None  # None: every row
         if n_centres and prune and step >= next_check:
-            # exact radii (rows have left their groups since): one pass over N numbers, not N × d
-            radius2 = torch.zeros(n_centres).scatter_reduce_(0, assign, d.clamp_min(0.0), "amax", include_self=True)
+            # each row's own bound: a pass over N numbers, not N × d (a group's largest radius, the weaker
+            # test, left 60 % of a CNN's CIFAR-10 features to read where this leaves 5-10 %)
             gap2 = ((centres[:n_centres] - c) ** 2).sum(1)
-            near = gap2 <= PRUNE_SLACK * 4.0 * radius2  # groups the new centre may reach
-            if not bool(near.all()):
-                active = near[assign.clamp_min(0)]
-                if int(active.sum()) < GATHER_FRACTION * N:
-                    rows = torch.nonzero(active).squeeze(1)
+            active = gap2.index_select(0, assign.clamp_min(0)) <= PRUNE_SLACK * 4.0 * d.clamp_min(0.0)
+            if int(active.sum()) < GATHER_FRACTION * N:
+                rows = torch.nonzero(active).squeeze(1)
             backoff = 1 if rows is not None else min(2 * backoff, 16)
             next_check = step + backoff
-        Xs, ts = (X, t) if rows is None else (X[rows], t[rows])
+        Xs, ts = (X, t) if rows is None else (X.index_select(0, rows), t.index_select(0, rows))
         # the expansion trick finds, in one matrix-vector product, every row that may come nearer (its error is
         # below tol, the floating-point bound of a dim-term dot product); only those are measured exactly
         dots = torch.mv(Xs, c, out=dist[: len(Xs)])
         maybe = torch.nonzero(dots > ts + float((1.0 - tol) / 2.0 * sq[i])).squeeze(1)
-        exact = _sq_dist(Xs[maybe], c)
-        moved = maybe if rows is None else rows[maybe]
-        closer = exact < d[moved]
+        exact = _sq_dist(Xs.index_select(0, maybe), c)
+        moved = maybe if rows is None else rows.index_select(0, maybe)
+        closer = exact < d.index_select(0, moved)
         moved = moved[closer]
         d[moved] = exact[closer]
         t[moved] = ((1.0 - tol) * sq[moved] - d[moved]) / 2.0

@@ -99,6 +99,19 @@ def test_pruning_reads_fewer_rows_and_picks_the_same(seed, n_labeled):
     assert pruned["rows_read"] < 0.5 * full["rows_read"]
 
 
+def test_each_row_is_pruned_by_its_own_distance_not_its_groups_radius():
+    """One outlier gives the labeled row's group a radius of 10; the new centre (the outlier) is 10 away, so
+    a group-level test reads every row. Each near row's own bound (‖c − c_j‖ ≥ 2 √d(x)) rules it out."""
+    rng = np.random.default_rng(0)
+    E = np.concatenate([np.zeros((1, 4)), 0.01 * rng.normal(size=(1000, 4)), [[10.0, 0, 0, 0]]]).astype(np.float32)
+    labeled = np.zeros(len(E), bool)
+    labeled[0] = True
+    stats = {}
+    assert kcenter_greedy(E, labeled, 1, stats=stats).tolist() == [len(E) - 1]
+    assert stats["rows_read"] <= 2
+    assert kcenter_greedy(E, labeled, 30).tolist() == reference_kcenter(E, labeled, 30, None)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 30), st.floats(0.01, 2.0), st.integers(0, 20))
 def test_pruned_picks_equal_the_reference_at_any_spread(seed, k, spread, n_labeled):
