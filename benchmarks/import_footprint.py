@@ -7,6 +7,7 @@ process importing torch.
     python benchmarks/import_footprint.py   # writes results/import_footprint.md
 """
 
+import argparse
 import json
 import subprocess
 import sys
@@ -36,6 +37,10 @@ PROBE = (
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = Path(__file__).resolve().parent / "results" / "import_footprint"
+    parser.add_argument("--out", default=str(default), help="results path, without suffix (.md and .json)")
+    args = parser.parse_args()
     rows = []
     for name, code in CASES.items():
         runs = []
@@ -53,8 +58,10 @@ def main():
         "|---|---:|---:|---|",
     ]
     lines += [f"| {n} | {r['seconds']:.2f} | {r['peak_mib']:.0f} | {'yes' if r['torch'] else 'no'} |" for n, r in rows]
-    out = Path(__file__).resolve().parent / "results" / "import_footprint.md"
-    out.write_text("\n".join(lines) + "\n")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    out.with_suffix(".json").write_text(json.dumps({n: r for n, r in rows}, indent=1) + "\n")
     print("\n".join(lines))
 
 

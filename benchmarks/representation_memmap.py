@@ -163,6 +163,7 @@ def main():
     parser.add_argument("--dir", default=None, help="where the memmap is written (default: a temporary folder)")
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
     parser.add_argument("--no-write", action="store_true", help="print the table; write no results file")
+    parser.add_argument("--out", default=str(OUT / "representation_memmap"), help="results path, without suffix")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--path", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -241,9 +242,10 @@ def main():
         lines.append(f"- {r['strategy']}: " + "; ".join(f"{k} {v:.1f} s" for k, v in r["phase_seconds"].items()))
     print("\n".join(lines))
     if not args.no_write:
-        OUT.mkdir(exist_ok=True)
-        (OUT / "representation_memmap.json").write_text(json.dumps(summary, indent=1) + "\n")
-        (OUT / "representation_memmap.md").write_text("\n".join(lines) + "\n")
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
+        out.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
