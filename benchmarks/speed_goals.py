@@ -74,7 +74,8 @@ def run_steps(names):
         print("$", " ".join(cmd[1:]), flush=True)
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, env=env)
-        log[name] = {"command": " ".join(["python", f"benchmarks/{script}", *args]), "seconds": time.perf_counter() - t0}
+        seconds = time.perf_counter() - t0
+        log[name] = {"command": " ".join(["python", f"benchmarks/{script}", *args]), "seconds": seconds}
     return log
 
 
@@ -189,8 +190,10 @@ def write_summary(meta):
         "| figure | skal | peer | goal | met |",
         "|---|---|---|---|---|",
     ]
-    lines += [f"| {r['figure']} | {r['skal']} | {r['peer']} | {r['goal']} | {'yes' if r['met'] else 'no'} |" for r in rows]
-    lines += ["", "Steps:", ""] + [f"- {name}: `{s['command']}` ({s['seconds']:.0f} s)" for name, s in meta["steps"].items()]
+    for r in rows:
+        lines.append(f"| {r['figure']} | {r['skal']} | {r['peer']} | {r['goal']} | {'yes' if r['met'] else 'no'} |")
+    lines += ["", "Steps:", ""]
+    lines += [f"- {name}: `{step['command']}` ({step['seconds']:.0f} s)" for name, step in meta["steps"].items()]
     path = HERE / "results" / "speed_goals"
     path.with_suffix(".md").write_text("\n".join(lines) + "\n")
     path.with_suffix(".json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
