@@ -17,7 +17,7 @@ from ._base import ProbaStrategy, QueryStrategy, ScoringStrategy
 from ._batchbald import BatchBALD, batchbald_select
 from ._bayesian import BALD, DBAL
 from ._cold_start import PseudoLabelInitializer, SelfSupervisedLoss, binning_select
-from ._committee import QueryByCommittee, VariationRatio
+from ._committee import EnsembleEntropy, EnsembleLeastConfidence, EnsembleMargin, QueryByCommittee, VariationRatio
 from ._diversity import Coreset, KMeansSampling, MultiBatchKMeans, TypiClust
 from ._epig import EPIG, epig
 from ._features import EmbeddingStrategy
@@ -88,6 +88,9 @@ __all__ = [
     "Subsample",
     "Stochastic",
     "QueryByCommittee",
+    "EnsembleLeastConfidence",
+    "EnsembleEntropy",
+    "EnsembleMargin",
     "vote_entropy",
     "consensus_kl",
     "ScoreFunction",

@@ -1,7 +1,9 @@
-"""Query by committee: variation ratio over an ensemble.
+"""Query by committee: variation ratio, vote entropy and the uncertainty of an ensemble's mean probabilities.
 
-The ensemble variation ratio (ENS-varR) of Chandra, Desai, Devaguptapu & Balasubramanian, "On Initial Pools for Deep
-Active Learning" (NeurIPS 2020 Pre-registration Workshop, PMLR 148, 2021); query by committee after Seung, Opper &
+The ensemble variation ratio (ENS-varR) of Chandra, Desai, Devaguptapu & Balasubramanian, "On Initial Pools for
+Deep Active Learning" (NeurIPS 2020 Pre-registration Workshop, PMLR 148, 2021), and the ensemble least confidence,
+entropy and margin (ENS-LC, ENS-ME, ENS-MM) of the toolkit it builds on (Munjal, Hayat, Hayat, Sourati & Khan, "Towards
+Robust and Reproducible Active Learning Using Neural Networks", CVPR 2022); query by committee after Seung, Opper &
 Sompolinsky (COLT 1992) and McCallum & Nigam (ICML 1998).
 """
 
@@ -12,10 +14,10 @@ from ..utils._compat import take_rows
 from ..utils._estimator import predict_proba_rows
 from ..utils._random import as_generator
 from ._base import QueryStrategy
-from ._scores import consensus_kl, entropy, variation_ratio, vote_entropy
+from ._scores import consensus_kl, entropy, least_confidence, margin, variation_ratio, vote_entropy
 from ._subsample import draw_candidates
 
-__all__ = ["VariationRatio", "QueryByCommittee"]
+__all__ = ["VariationRatio", "QueryByCommittee", "EnsembleLeastConfidence", "EnsembleEntropy", "EnsembleMargin"]
 
 _MAX_SEED = 2**32 - 1
 
@@ -224,3 +226,129 @@ class QueryByCommittee(VariationRatio):
         self._set_scores(labeled, rows, row_scores, len(probas))
         by_mean = self.measure == "vote_entropy" and len(rows)
         self._tie = entropy(mean_proba) if by_mean else np.zeros(len(rows))
+
+
+class _EnsembleUncertainty(VariationRatio):
+    """An uncertainty score of the committee's mean probabilities; ties go to the lower pool index."""
+
+    @staticmethod
+    def _score_mean(mean_proba):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __init__(self, n_members=3, committee=None, bootstrap=False, n_candidates=None, random_state=None):
+        self.n_members = n_members
+        self.committee = committee
+        self.bootstrap = bootstrap
+        self.n_candidates = n_candidates
+        self.random_state = random_state
+
+    def _fit(self, X, labeled, estimator, y):
+        rows, _, mean_proba, probas = self._committee_outputs(X, labeled, estimator, y)
+        self._set_scores(labeled, rows, type(self)._score_mean(mean_proba) if len(rows) else [], len(probas))
+        self._tie = np.zeros(len(rows))
+
+
+_ENSEMBLE_PARAMETERS = """
+    Parameters
+    ----------
+    n_members : int, default=3
+        Members trained here, each from its own seed (Chandra et al. use three ResNet-18s).
+    committee : list of fitted estimators, optional
+        Use these members as they are (their ``predict_proba`` columns must be the same classes in the same order).
+    bootstrap : bool, default=False
+        Train each member on a bootstrap resample of the labeled rows, within each class (for estimators
+        without random initialisation, whose copies would otherwise agree).
+    n_candidates : None, int or float, default=None
+        Score a random subset of the unlabeled rows (all by default).
+    random_state : None, int or Generator
+        Seeds the members' training, the bootstrap and the subset.
+
+    Attributes
+    ----------
+    scores_ : ndarray of shape (n_pool_,)
+        Higher is picked first; NaN for labeled rows and rows not scored.
+    committee_size_ : int
+
+    References
+    ----------
+    Munjal, Hayat, Hayat, Sourati & Khan, "Towards Robust and Reproducible Active Learning Using Neural Networks",
+    CVPR 2022 (the toolkit); Chandra, Desai, Devaguptapu & Balasubramanian, "On Initial Pools for Deep Active
+    Learning", NeurIPS 2020 Pre-registration Workshop (PMLR 148, 2021).
+"""
+
+
+class EnsembleLeastConfidence(_EnsembleUncertainty):
+    __doc__ = (
+        """Least confidence of a committee's mean probabilities, ``1 − max_k p̄_k`` (ENS-LC).
+
+    ``p̄`` is the mean of the members' ``predict_proba``; the committee is
+    trained as :class:`VariationRatio`'s is (``n_members`` copies of the
+    estimator, each from its own seed), or given.
+"""
+        + _ENSEMBLE_PARAMETERS
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> labeled = np.zeros(60, bool); labeled[:20] = True
+    >>> s = EnsembleLeastConfidence(bootstrap=True, random_state=0)
+    >>> s.fit(X, y, labeled=labeled, estimator=DecisionTreeClassifier()).query(5).shape
+    (5,)
+    """
+    )
+
+    _score_mean = staticmethod(least_confidence)
+
+
+class EnsembleEntropy(_EnsembleUncertainty):
+    __doc__ = (
+        """Entropy of a committee's mean probabilities, ``−Σ_k p̄_k log p̄_k`` (ENS-ME, max-entropy).
+
+    ``p̄`` is the mean of the members' ``predict_proba``; the committee is
+    trained as :class:`VariationRatio`'s is, or given. (BALD subtracts the
+    members' mean entropy from this; ENS-ME does not.)
+"""
+        + _ENSEMBLE_PARAMETERS
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[-2.0], [-0.1], [0.05], [2.0]]); y = np.array([0, 0, 1, 1])
+    >>> committee = [LogisticRegression(C=c).fit(X, y) for c in (0.1, 1.0, 10.0)]
+    >>> EnsembleEntropy(committee=committee).fit(X).query(2).tolist()
+    [2, 1]
+    """
+    )
+
+    _score_mean = staticmethod(entropy)
+
+
+def _smallest_margin_first(mean_proba):
+    return -margin(mean_proba)
+
+
+class EnsembleMargin(_EnsembleUncertainty):
+    __doc__ = (
+        """Smallest margin of a committee's mean probabilities first, score ``−(p̄_(1) − p̄_(2))`` (ENS-MM).
+
+    ``p̄`` is the mean of the members' ``predict_proba``; the committee is
+    trained as :class:`VariationRatio`'s is, or given. Needs two or more classes.
+"""
+        + _ENSEMBLE_PARAMETERS
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[-2.0], [-0.1], [0.05], [2.0]]); y = np.array([0, 0, 1, 1])
+    >>> committee = [LogisticRegression(C=c).fit(X, y) for c in (0.1, 1.0, 10.0)]
+    >>> EnsembleMargin(committee=committee).fit(X).query(2).tolist()
+    [2, 1]
+    """
+    )
+
+    _score_mean = staticmethod(_smallest_margin_first)

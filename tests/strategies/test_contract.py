@@ -23,6 +23,9 @@ from skal.strategies import (
     BudgetSwitch,
     ClusterBalanced,
     Coreset,
+    EnsembleEntropy,
+    EnsembleLeastConfidence,
+    EnsembleMargin,
     Entropy,
     GradNorm,
     KMeansSampling,
@@ -80,6 +83,9 @@ ALL_STRATEGIES = [
     Subsample(Coreset(), n_candidates=15, random_state=0),
     VariationRatio(bootstrap=True),
     VariationRatio(n_members=2, tie_break="index"),
+    EnsembleLeastConfidence(bootstrap=True),
+    EnsembleEntropy(n_members=2, bootstrap=True, n_candidates=0.5),
+    EnsembleMargin(bootstrap=True),
 ]
 
 #: Strategies that need a skorch net (gradients, MC dropout, committees of nets).
@@ -93,6 +99,9 @@ NET_STRATEGIES = [
     EPIG(n_samples=3, target=np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)),
     DBAL(n_samples=4, n_candidates=0.5),
     VariationRatio(n_members=2),
+    EnsembleLeastConfidence(n_members=2),
+    EnsembleEntropy(n_members=2),
+    EnsembleMargin(n_members=2),
     GLISTER(),
 ]
 
