@@ -79,6 +79,12 @@ def _expected_failures(estimator):
     if needs & {"proba", "net", "loss", "model"}:
         sparse = {} if "embedding" in needs else SPARSE  # BADGE refuses a sparse pool for its features
         return {**NEEDS_A_MODEL, **OBJECT_DTYPE, **empty, **sparse}
+    if needs == {"labels"}:  # VAAL: its discriminator learns labeled against unlabeled rows
+        unlabeled = {
+            name: "learns from labeled rows: needs fit(X, labeled=...); sklearn's checks call fit(X, y) with none"
+            for name in NEEDS_A_MODEL
+        }
+        return {**unlabeled, **OBJECT_DTYPE, **empty, **_pick(AS_GIVEN, *list(no_features)[1:]), **SPARSE}
     if isinstance(estimator, Subsample):
         # only the random candidate subset becomes features: a bad value outside it is never looked at
         subset = {"check_dtype_object": "Subsample converts only its candidate subset to features"}

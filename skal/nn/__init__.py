@@ -35,3 +35,6 @@ __all__ += ["LossPredictionNet", "LossPredictionModule", "ranking_loss"]
 from ._self_supervised import VAE, SimCLR, augment, nt_xent  # noqa: E402
 
 __all__ += ["SimCLR", "VAE", "nt_xent", "augment"]
+from ._vaal import AdversarialVAE, vaal_discriminator_loss, vaal_vae_loss  # noqa: E402
+
+__all__ += ["AdversarialVAE", "vaal_vae_loss", "vaal_discriminator_loss"]

@@ -42,6 +42,7 @@ from ._scores import (
 from ._stochastic import Stochastic, acquisition_log_weights
 from ._subsample import CandidateScoringStrategy, Subsample
 from ._uncertainty import HC, LC, Entropy, HighConfidence, LeastConfidence, Margin
+from ._vaal import VAAL
 
 __all__ = [
     "QueryStrategy",
@@ -91,6 +92,7 @@ __all__ = [
     "EnsembleLeastConfidence",
     "EnsembleEntropy",
     "EnsembleMargin",
+    "VAAL",
     "vote_entropy",
     "consensus_kl",
     "ScoreFunction",

@@ -22,7 +22,14 @@ NEEDS_ARGS = {
     "SelfSupervisedLoss": lambda: S.SelfSupervisedLoss(_vae(), mode="binning", n_bins=2),
     "PseudoLabelInitializer": lambda: S.PseudoLabelInitializer(_softmax3, per_class=2),
     "GLISTER": lambda: S.GLISTER(validation=_held_out()),  # the labeled rows are no validation set before round 1
+    "VAAL": lambda: S.Schedule(S.Random(), S.VAAL(_adversarial_vae())),  # it needs labels: a random first pool
 }
+
+
+def _adversarial_vae():
+    from skal.nn import AdversarialVAE
+
+    return AdversarialVAE(latent=2, hidden=(8,), discriminator_width=8, max_epochs=2, batch_size=16)
 
 
 def _held_out():

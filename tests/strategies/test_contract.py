@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
+from skal.nn import AdversarialVAE
 from skal.nn._testing import make_net_pool
 from skal.strategies import (
     BADGE,
@@ -19,6 +20,7 @@ from skal.strategies import (
     LCHC,
     RHC,
     RLC,
+    VAAL,
     BatchBALD,
     BudgetSwitch,
     ClusterBalanced,
@@ -86,6 +88,7 @@ ALL_STRATEGIES = [
     EnsembleLeastConfidence(bootstrap=True),
     EnsembleEntropy(n_members=2, bootstrap=True, n_candidates=0.5),
     EnsembleMargin(bootstrap=True),
+    VAAL(AdversarialVAE(latent=2, hidden=(8,), discriminator_width=8, max_epochs=1, batch_size=16)),
 ]
 
 #: Strategies that need a skorch net (gradients, MC dropout, committees of nets).

@@ -91,7 +91,9 @@ def test_targets_drawn_from_the_unlabeled_pool():
     seed = int(rng.integers(2**32 - 1))
     lp = mc_dropout_log_proba(net, X, n_samples=6, seed=seed)
     expected = epig(lp[~labeled], lp[s.target_rows_])
-    np.testing.assert_allclose(s.scores_[~labeled], expected, rtol=1e-3, atol=1e-8)  # float32 passes
+    # float32 forward passes read in other batches differ in their last bits: 4.8e-8 on a score of 8e-6 was seen,
+    # so the floor is relative to the largest score, not to each (EPIG of near-certain rows is near 0)
+    np.testing.assert_allclose(s.scores_[~labeled], expected, rtol=1e-3, atol=1e-3 * expected.max())
     assert np.isnan(s.scores_[labeled]).all()
     few = EPIG(n_samples=2, n_targets=500, random_state=0).fit(X, labeled=labeled, estimator=net)
     assert len(few.target_rows_) == 20  # capped at the unlabeled rows
