@@ -9,7 +9,7 @@ representation is least like anything labeled: :class:`skal.strategies.VAAL` pic
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
@@ -272,7 +272,7 @@ def _input_shape(X):
     )
 
 
-class AdversarialVAE(BaseEstimator):
+class AdversarialVAE(TransformerMixin, BaseEstimator):
     """VAAL's model pair, trained on a pool and its labeled mask: ``fit(X, labeled)``, then ``score_samples(X)``.
 
     A β-VAE (convolutional for images ``(n, C, H, W)`` or ``(n, H, W)``, fully
