@@ -55,11 +55,15 @@ lint: install
 	$(BIN)/ruff check skal tests examples benchmarks
 	$(BIN)/ruff format --check skal tests examples benchmarks
 
-# Offline datasets into .data/ (see ../shared/datasets/README.md). Fashion-MNIST needs
-# Debian's dataset-fashion-mnist package; without it the suites list it as missing.
+# Offline datasets into .data/ (see ../shared/datasets/README.md). Fashion-MNIST comes from
+# Debian's dataset-fashion-mnist package, installed here when apt-get may (root); without it the
+# suites list Fashion-MNIST as missing.
 data: install
 	mkdir -p $(DATA)
 	$(BIN)/python $(SHARED)/prepare.py --out $(DATA) mnist cifar10
+	[ -d /usr/share/datasets/fashion-mnist ] || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null) || \
+	  echo "make data: dataset-fashion-mnist not installed; Fashion-MNIST suites will list it as missing"
 	if [ -d /usr/share/datasets/fashion-mnist ]; then $(BIN)/python $(SHARED)/prepare.py --out $(DATA) fashion-mnist; fi
 	cp $(SHARED)/tabular/*.csv $(SHARED)/text/*.csv $(DATA)/
 

@@ -24,6 +24,8 @@ def test_readme_python_blocks_run():
     big = namespace["big_learner"]  # the memmap pool of "Large pools"
     assert [r["n_labeled"] for r in big.history_] == [400, 900, 1400]
     assert namespace["ray_learner"].labeled_round_.max() == 2  # "Large pools and clusters", on a local Ray cluster
+    frozen = namespace["frozen_learner"]  # "Frozen backbones": a FrozenFeatures pipeline
+    assert len(frozen.labeled_indices_) == 60 and namespace["backbone"].n_embedded_ == 300
 
 
 def test_readme_opens_with_the_two_commands():

@@ -38,3 +38,9 @@ __all__ += ["SimCLR", "VAE", "nt_xent", "augment"]
 from ._vaal import AdversarialVAE, vaal_discriminator_loss, vaal_vae_loss  # noqa: E402
 
 __all__ += ["AdversarialVAE", "vaal_vae_loss", "vaal_discriminator_loss"]
+from ._frozen import FrozenFeatures, build_backbone  # noqa: E402
+
+__all__ += ["FrozenFeatures", "build_backbone"]
+from ._clip import CLIP_TEMPLATES, ClipZeroShot  # noqa: E402
+
+__all__ += ["ClipZeroShot", "CLIP_TEMPLATES"]
