@@ -62,7 +62,7 @@ def strategy_registry():
 
 def spec_registry():
     """``{name: class}`` a nested ``{"name", "params"}`` spec may build: the strategies, and the
-    scikit-learn-style feature models of ``skal.nn`` (``SimCLR``, ``VAE``)."""
+    scikit-learn-style feature models of ``skal.nn`` (``SimCLR``, ``VAE``, ``AdversarialVAE``, ``FrozenFeatures``)."""
     from .. import nn as skal_nn
 
     models = _public_classes(skal_nn, lambda cls: issubclass(cls, BaseEstimator) and issubclass(cls, TransformerMixin))

@@ -89,7 +89,7 @@ def test_registries_hold_concrete_strategies_and_feature_models():
     strategies = strategy_registry()
     assert {"Random", "Entropy", "HCLC", "Margin", "KMeansSampling", "SelfSupervisedLoss"} <= set(strategies)
     assert not {"QueryStrategy", "ScoringStrategy", "entropy", "binning_select", "split_counts"} & set(strategies)
-    assert set(spec_registry()) - set(strategies) == {"SimCLR", "VAE"}
+    assert set(spec_registry()) - set(strategies) == {"SimCLR", "VAE", "AdversarialVAE", "FrozenFeatures"}
     assert "small_cnn" in MODEL_NAMES and "logreg" in MODEL_NAMES and "mlp" in MODEL_NAMES
 
 
