@@ -167,3 +167,13 @@ def test_weights_that_do_not_fit_name_the_model(tmp_path):
     torch.save(torch.nn.Linear(2, 2).state_dict(), path)
     with pytest.raises(ValueError, match="do not fit ResNet"):
         FrozenFeatures("resnet18", weights=path).fit()
+
+
+def test_mixed_precision_gives_float32_features_close_to_full_precision(checkpoint):
+    path, _ = checkpoint
+    X = _images(4)
+    full = FrozenFeatures("resnet18", weights=path).fit_transform(X)
+    mixed = FrozenFeatures("resnet18", weights=path, mixed_precision=True).fit_transform(X)
+    assert mixed.dtype == np.float32 and not np.array_equal(mixed, full)  # bfloat16 on the CPU did run
+    cos = (mixed * full).sum(1) / np.linalg.norm(mixed, axis=1) / np.linalg.norm(full, axis=1)
+    assert (cos > 0.99).all()
