@@ -30,6 +30,10 @@ def _exported_strategies():
 
 
 def _build(cls):
+    if cls is strategies.VAAL:  # its default model trains for 100 epochs (the paper's): a small one, same code path
+        from skal.nn import AdversarialVAE
+
+        return cls(AdversarialVAE(latent=4, hidden=(16,), discriminator_width=16, max_epochs=1), random_state=0)
     return cls(random_state=0) if "random_state" in cls().get_params() else cls()
 
 
