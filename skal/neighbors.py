@@ -184,9 +184,9 @@ def kmeans(E, k, *, rows=None, n_iter=20, n_init=1, random_state=0, backend="aut
         training sample is gathered, and rows are assigned in chunks.
     k : int
         Number of clusters.
-    rows : array of int, optional
+    rows : array of int or bool mask, optional
         Cluster only these rows of ``E`` (all by default); ``labels[i]`` is then
-        the cluster of row ``rows[i]``.
+        the cluster of row ``rows[i]`` (of the i-th True row for a mask).
 
     Examples
     --------
@@ -198,13 +198,15 @@ def kmeans(E, k, *, rows=None, n_iter=20, n_init=1, random_state=0, backend="aut
     >>> bool(labels[1] == labels[2] != labels[0])
     True
     """
+    if rows is not None:
+        rows = np.asarray(rows)
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp, copy=False)
     n = len(E) if rows is None else len(rows)
     if not 1 <= k <= n:
         raise ValueError(f"k must lie in [1, {n}] (the number of points); got {k}.")
     seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
     backend = resolve_backend(backend)
     per_centroid = MAX_POINTS_PER_CENTROID if max_points_per_centroid is None else int(max_points_per_centroid)
-    rows = None if rows is None else np.asarray(rows, dtype=np.intp)
     if n > per_centroid * k:
         sample = np.sort(np.random.default_rng(seed).choice(n, per_centroid * k, replace=False))
         train = _gather(E, sample if rows is None else rows[sample])

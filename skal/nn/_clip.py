@@ -79,7 +79,7 @@ class ClipZeroShot(BaseEstimator):
     Notes
     -----
     ``X`` holds images: uint8 ``(n, H, W, 3)`` (0-255) or float ``(n, 3, H, W)``
-    in [0, 1], an array, a ``Dataset`` or a pool object. Calling the object is
+    in [0, 1] (one channel for gray), an array, a ``Dataset`` or a pool object. Calling the object is
     ``predict_proba``, fitting first if needed, so it can be handed as it is
     to ``PseudoLabelInitializer(scorer=...)``.
 
@@ -105,7 +105,7 @@ class ClipZeroShot(BaseEstimator):
             raise ValueError(_WHERE.format(model=self.model))
         if not Path(self.weights).is_file():
             raise FileNotFoundError(f"weights file {str(self.weights)!r} not found. " + _WHERE.format(model=self.model))
-        classes = list(self.classes or [])
+        classes = [] if self.classes is None else list(self.classes)
         if len(classes) < 2 or not all(isinstance(c, str) and c for c in classes):
             raise ValueError(f"classes must be two or more class names (str); got {self.classes!r}.")
         templates = tuple(self.templates) if self.templates is not None else CLIP_TEMPLATES
@@ -138,8 +138,12 @@ class ClipZeroShot(BaseEstimator):
         x = torch.as_tensor(np.asarray(batch)) if not torch.is_tensor(batch) else batch
         if x.dim() != 4:
             raise ValueError(f"ClipZeroShot takes images (n, H, W, 3) or (n, 3, H, W); got shape {tuple(x.shape)}.")
-        if x.shape[-1] == 3 and x.shape[1] != 3:
+        if x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
             x = x.permute(0, 3, 1, 2)
+        if x.shape[1] == 1:  # gray: the same image in the three channels CLIP reads
+            x = x.expand(-1, 3, -1, -1)
+        if x.shape[1] != 3:
+            raise ValueError(f"ClipZeroShot takes RGB or gray images; got {x.shape[1]} channels (drop alpha first).")
         x = x.to(self.device_)
         x = x.float() / 255.0 if not x.is_floating_point() else x.float()
         x = torch.nn.functional.interpolate(

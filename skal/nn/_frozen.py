@@ -5,6 +5,7 @@ embeds the pool once with a frozen model and picks on those features; :class:`Fr
 as ``embedding=`` of every representation strategy and as the first step of a pipeline.
 """
 
+import copy
 import hashlib
 import json
 import os
@@ -93,9 +94,10 @@ def pool_fingerprint(X, batch_size=1024):
     digest = hashlib.sha256()
     if not is_lazy_pool(X):
         X = np.asarray(X)
-        digest.update(f"{X.shape}{X.dtype}".encode())
     for batch in iter_batches(X, batch_size):
-        digest.update(np.ascontiguousarray(np.asarray(batch)).tobytes())
+        batch = np.ascontiguousarray(np.asarray(batch))
+        digest.update(f"{batch.shape}{batch.dtype}".encode())  # the same bytes in another shape are another pool
+        digest.update(batch.tobytes())
     return digest.hexdigest()
 
 
@@ -105,10 +107,11 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
     ``fit`` builds the model (random weights unless ``weights`` names a local
     checkpoint: nothing is downloaded) and moves it to the device;
     ``transform`` runs the pool through it under ``torch.inference_mode`` in
-    batches and returns float32 features ``(n, d)``: the input of the model's
-    last ``nn.Linear`` (the penultimate features) by default, or a named
-    layer's output (a 4-D feature map is averaged over its positions, anything
-    else flattened).
+    batches and returns float32 features ``(n, d)``: by default the input of
+    the model's last ``nn.Linear`` (the penultimate features; for a timm model
+    its own pre-logits features, ``forward_head(..., pre_logits=True)``), or a
+    named layer's output (a 4-D feature map is averaged over its positions,
+    anything else flattened).
 
     Parameters
     ----------
@@ -138,8 +141,8 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
         memory-mapped when asked again: a second run on the same pool embeds
         nothing. The pool fingerprint hashes every row (reading the pool, no
         forward pass); a model given as a module is identified by its class and
-        weights; ``preprocess`` by its ``repr`` (give it one that shows its
-        parameters).
+        weights, a random-weight model by its weights too; ``preprocess`` by its
+        ``repr``, which must show its parameters (a lambda's is refused).
     num_workers : int, default=0
         ``DataLoader`` workers for a ``Dataset`` pool.
 
@@ -194,7 +197,10 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
             )
         auto = "cuda" if torch.cuda.is_available() else "cpu"
         self.device_ = torch.device(auto if self.device == "auto" else self.device)
-        self.module_ = build_backbone(self.model, self.weights).eval().to(self.device_)
+        model = (
+            copy.deepcopy(self.model) if isinstance(self.model, torch.nn.Module) else self.model
+        )  # yours stays as is
+        self.module_ = build_backbone(model, self.weights).eval().to(self.device_)
         for p in self.module_.parameters():
             p.requires_grad_(False)
         modules = dict(self.module_.named_modules())
@@ -205,13 +211,24 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def _cache_key(self, X):
+        preprocess = None
+        if self.preprocess is not None:
+            preprocess = repr(self.preprocess)
+            if " at 0x" in preprocess or "lambda" in preprocess or preprocess.endswith("()"):
+                raise ValueError(
+                    f"FrozenFeatures(cache=...) keys the cache on preprocess's repr, and {preprocess!r} does not say "
+                    "what it does (two different lambdas print alike): give it a repr that shows its parameters "
+                    "(torchvision transforms do), or drop cache=."
+                )
         parts = {
             "pool": pool_fingerprint(X),
-            "model": self.model if isinstance(self.model, str) else _module_digest(self.module_),
+            # the weights themselves, not only a name: random weights differ from run to run unless seeded
+            "model": (self.model if isinstance(self.model, str) else "module") + ":" + _module_digest(self.module_),
             "weights": self.weights_sha256_,
             "layer": self.layer_,
             "penultimate": self.layer is None,
-            "preprocess": None if self.preprocess is None else repr(self.preprocess),
+            "preprocess": preprocess,
+            "mixed_precision": bool(self.mixed_precision),
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32], parts
 
@@ -223,11 +240,18 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
 
         def hook(mod, inputs, output):
             value = inputs[0] if penultimate else output
+            if penultimate and value.dim() > 2:
+                raise ValueError(
+                    f"the input of the last nn.Linear of {type(self.module_).__name__} ({self.layer_!r}) has shape "
+                    f"{tuple(value.shape)}, not (rows, features): the model has no classifier head there. Pass "
+                    "layer= the module whose output is the feature vector."
+                )
             if value.dim() == 4 and not penultimate:
                 value = value.mean(dim=(2, 3))
             captured.append(value.flatten(1).float().cpu())
 
-        handle = dict(self.module_.named_modules())[self.layer_].register_forward_hook(hook)
+        timm_head = penultimate and hasattr(self.module_, "forward_head") and hasattr(self.module_, "forward_features")
+        handle = dict(self.module_.named_modules())[self.layer_].register_forward_hook(hook) if not timm_head else None
         loader_options = type("Options", (), {"iterator_valid__num_workers": self.num_workers})
         autocast = torch.autocast(
             self.device_.type,
@@ -243,12 +267,21 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
                         batch = batch if batch.flags.writeable else batch.copy()  # a read-only memmap's rows
                     xb = torch.as_tensor(batch)
                     xb = xb.to(self.device_, dtype=torch.float32, non_blocking=True)
-                    self.module_(self.preprocess(xb) if self.preprocess is not None else xb)
-                    parts.append(torch.cat(captured).numpy())
+                    xb_in = self.preprocess(xb) if self.preprocess is not None else xb
+                    if timm_head:  # timm's own pre-logits features (pooled), whatever its head is
+                        captured.append(
+                            self.module_.forward_head(self.module_.forward_features(xb_in), pre_logits=True)
+                        )
+                        captured[-1] = captured[-1].flatten(1).float().cpu()
+                    else:
+                        self.module_(xb_in)
+                    features = torch.cat(captured)
                     captured.clear()
+                    parts.append(features.numpy())
                     self.n_embedded_ += len(xb)
         finally:
-            handle.remove()
+            if handle is not None:
+                handle.remove()
         return np.concatenate(parts).astype(np.float32, copy=False) if parts else np.empty((0, 0), np.float32)
 
     def transform(self, X):

@@ -74,22 +74,26 @@ class _Reparameterized(torch.nn.Module):
 class _ConvVAE(torch.nn.Module):
     """VAAL's convolutional VAE (4 strided 4×4 convolutions down, 3 transposed ones up, BatchNorm, ReLU).
 
-    Inputs are zero-padded to a multiple of 16 (28 → 32) and the reconstruction is cropped back.
+    Inputs are zero-padded to a multiple of ``2 ** len(channels)`` (28 → 32 with four) and the reconstruction
+    is cropped back.
     """
 
     def __init__(self, in_channels, height, width, latent=32, channels=(128, 256, 512, 1024)):
         super().__init__()
+        if len(channels) < 2:
+            raise ValueError(f"AdversarialVAE: channels needs two or more encoder widths; got {channels!r}.")
         self.height, self.width = height, width
-        self.padded = (-(-height // 16) * 16, -(-width // 16) * 16)
+        down_by = 2 ** len(channels)  # each encoder convolution halves the size; the decoder has one fewer
+        self.padded = (-(-height // down_by) * down_by, -(-width // down_by) * down_by)
         down, c_in = [], in_channels
         for c in channels:
             down += [torch.nn.Conv2d(c_in, c, 4, 2, 1, bias=False), torch.nn.BatchNorm2d(c), torch.nn.ReLU()]
             c_in = c
         self.encoder = torch.nn.Sequential(*down, torch.nn.Flatten())
-        flat = channels[-1] * (self.padded[0] // 16) * (self.padded[1] // 16)
+        flat = channels[-1] * (self.padded[0] // down_by) * (self.padded[1] // down_by)
         self.mu = torch.nn.Linear(flat, latent)
         self.logvar = torch.nn.Linear(flat, latent)
-        self.start = (channels[-1], self.padded[0] // 8, self.padded[1] // 8)
+        self.start = (channels[-1], self.padded[0] * 2 // down_by, self.padded[1] * 2 // down_by)
         up, c_in = [], channels[-1]
         for c in channels[-2::-1]:
             up += [torch.nn.ConvTranspose2d(c_in, c, 4, 2, 1, bias=False), torch.nn.BatchNorm2d(c), torch.nn.ReLU()]
@@ -165,19 +169,20 @@ class _VAALModule(torch.nn.Module):
 
 
 class _PairRows(torch.utils.data.Dataset):
-    """Item k: (unlabeled row k mod n_U, labeled row k mod n_L); an epoch is one item per pool row.
+    """Item k: (unlabeled row k mod n_U, labeled row k mod n_L); an epoch is ``repeats`` items per pool row.
 
     Shuffled by the loader, each batch holds random unlabeled and random
     labeled rows, the two equal-sized batches VAAL draws every iteration.
     """
 
-    def __init__(self, X, labeled):
+    def __init__(self, X, labeled, repeats=1):
         self.X = X
         self.unlabeled = np.flatnonzero(~labeled)
         self.labeled = np.flatnonzero(labeled)
+        self.repeats = repeats
 
     def __len__(self):
-        return len(self.X)
+        return len(self.X) * self.repeats
 
     def __getitem__(self, k):
         u = self.unlabeled[k % len(self.unlabeled)]
@@ -288,9 +293,10 @@ class AdversarialVAE(TransformerMixin, BaseEstimator):
     (4×4, stride 2, BatchNorm, ReLU), discriminator 512-512, β = 1,
     adversary_weight = 1, 2 VAE steps per discriminator step, Adam with
     lr 5e-4, batches of 128 labeled + 128 unlabeled rows, 100 epochs (an epoch
-    here is as many batches as the pool has rows / batch_size, the reference's
-    count). That is hours per round on a CPU: for small runs pass fewer
-    ``channels``, ``max_epochs`` or both.
+    is pool rows / batch_size iterations of ``vae_steps`` VAE batches and
+    ``adversary_steps`` discriminator steps, the reference's count). That is
+    hours per round on a CPU: for small runs pass narrower ``channels``
+    (two or more widths), fewer ``max_epochs`` or both.
 
     Parameters
     ----------
@@ -400,6 +406,7 @@ class AdversarialVAE(TransformerMixin, BaseEstimator):
                 batch_size=min(self.batch_size, len(X)),
                 train_split=None,
                 iterator_train__shuffle=True,
+                iterator_train__drop_last=len(X) > self.batch_size,  # BatchNorm cannot train on a lone row
                 device=_device(self.device),
                 verbose=0,
                 beta=self.beta,
@@ -407,7 +414,8 @@ class AdversarialVAE(TransformerMixin, BaseEstimator):
                 vae_steps=self.vae_steps,
                 adversary_steps=self.adversary_steps,
             ).initialize()
-            self.net_.fit(_PairRows(rows, labeled), None)
+            # VAAL's count: N·epochs/batch iterations, each vae_steps VAE batches and a discriminator step
+            self.net_.fit(_PairRows(rows, labeled, repeats=self.vae_steps), None)
         return self
 
     def _map(self, fn, X):

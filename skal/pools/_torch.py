@@ -28,7 +28,9 @@ def subset(dataset, rows):
 
 
 def item_input(item):
-    """The input of a dataset item: ``x`` of ``(x, target, ...)``, else the item itself."""
+    """The input of a dataset item: ``x`` of ``(x, target, ...)`` or ``(x,)`` (``TensorDataset(X)``), else the item."""
+    if isinstance(item, tuple) and len(item) == 1:
+        return item[0]
     return item[0] if isinstance(item, (tuple, list)) and len(item) >= 2 else item
 
 

@@ -103,3 +103,13 @@ def test_bad_input_names_the_fix(tiny, kwargs, error, match):
     path, _ = tiny
     with pytest.raises(error, match=match):
         ClipZeroShot(**{"model": "skal-test-tiny", "weights": path, "classes": CLASSES, **kwargs}).fit()
+
+
+def test_classes_as_an_array_and_gray_images(tiny):
+    path, _ = tiny
+    scorer = ClipZeroShot("skal-test-tiny", weights=path, classes=np.array(CLASSES)).fit()
+    gray = _images()[..., :1]
+    expected = scorer.predict_proba(np.repeat(gray, 3, axis=-1))
+    np.testing.assert_allclose(scorer.predict_proba(gray), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="drop alpha"):
+        scorer.predict_proba(np.concatenate([_images(), _images()[..., :1]], axis=-1))

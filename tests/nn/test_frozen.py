@@ -177,3 +177,43 @@ def test_mixed_precision_gives_float32_features_close_to_full_precision(checkpoi
     assert mixed.dtype == np.float32 and not np.array_equal(mixed, full)  # bfloat16 on the CPU did run
     cos = (mixed * full).sum(1) / np.linalg.norm(mixed, axis=1) / np.linalg.norm(full, axis=1)
     assert (cos > 0.99).all()
+
+
+def test_the_cache_tells_random_weights_precision_and_shapes_apart(tmp_path):
+    """Found in review: the key held the model's name only, so another random draw got the first one's features."""
+    X = _images(4)
+    cache = tmp_path / "c"
+    torch.manual_seed(1)
+    a = FrozenFeatures("resnet18", cache=cache)
+    Fa = a.fit_transform(X)
+    torch.manual_seed(2)
+    b = FrozenFeatures("resnet18", cache=cache)
+    Fb = b.fit_transform(X)
+    assert b.n_embedded_ == 4 and not np.allclose(Fa, Fb)
+    torch.manual_seed(1)
+    mixed = FrozenFeatures("resnet18", cache=cache, mixed_precision=True)
+    mixed.fit_transform(X)
+    assert mixed.n_embedded_ == 4  # bfloat16 features are not the float32 ones
+    with pytest.raises(ValueError, match="repr"):
+        FrozenFeatures("resnet18", cache=cache, preprocess=lambda x: 2 * x).fit_transform(X)
+
+
+def test_a_model_without_a_head_is_refused_and_a_timm_model_gives_its_pre_logits():
+    body = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(2), torch.nn.Linear(900, 5))
+    with pytest.raises(ValueError, match="no classifier head there. Pass layer="):
+        FrozenFeatures(body).fit_transform(_images(2))
+    timm = pytest.importorskip("timm")
+    headless = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=0)
+    X = np.random.default_rng(0).random((2, 3, 224, 224), dtype=np.float32)
+    assert FrozenFeatures(headless).fit_transform(X).shape == (2, 192)
+
+
+def test_a_module_given_is_not_changed_and_a_tensor_dataset_of_one_tensor_is_read():
+    from torch.utils.data import TensorDataset
+
+    module = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 6), torch.nn.ReLU(), torch.nn.Linear(6, 2))
+    module.train()
+    X = np.random.default_rng(0).random((5, 3, 2, 2), dtype=np.float32)
+    F = FrozenFeatures(module).fit_transform(X)
+    assert module.training and all(p.requires_grad for p in module.parameters())
+    np.testing.assert_allclose(FrozenFeatures(module).fit_transform(TensorDataset(torch.as_tensor(X))), F)

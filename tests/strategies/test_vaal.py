@@ -8,7 +8,7 @@ from skal import ActiveLearner
 from skal.nn import AdversarialVAE
 from skal.strategies import VAAL, Random
 
-SMALL = AdversarialVAE(latent=4, hidden=(32, 16), discriminator_width=32, batch_size=32, max_epochs=30)
+SMALL = AdversarialVAE(latent=4, hidden=(32, 16), discriminator_width=32, batch_size=32, max_epochs=10)
 
 
 def _pool(seed=0):
