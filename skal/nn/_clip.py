@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._batches import iter_batches
+from ._outputs import resolve_device
 
 __all__ = ["ClipZeroShot", "CLIP_TEMPLATES"]
 
@@ -112,8 +113,7 @@ class ClipZeroShot(BaseEstimator):
         if not templates or not all(isinstance(t, str) and t.count("{}") == 1 for t in templates):
             raise ValueError(f"each template must be a str with one '{{}}' for the class name; got {self.templates!r}.")
         open_clip = _open_clip()
-        auto = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device_ = torch.device(auto if self.device == "auto" else self.device)
+        self.device_ = torch.device(resolve_device(self.device))
         self.model_ = open_clip.create_model(self.model, pretrained=str(self.weights), device=self.device_).eval()
         tokenizer = open_clip.get_tokenizer(self.model)
         with torch.inference_mode():

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._compat import is_lazy_pool, n_rows
 from ._batches import iter_batches
 from ._embedding import last_linear_name
+from ._outputs import resolve_device
 
 __all__ = ["FrozenFeatures", "build_backbone", "file_sha256"]
 
@@ -195,8 +196,7 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
                 f"weights file {str(self.weights)!r} not found. skal downloads nothing: save a state_dict there "
                 "(torch.save(model.state_dict(), path) where the pretrained weights can be downloaded)."
             )
-        auto = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device_ = torch.device(auto if self.device == "auto" else self.device)
+        self.device_ = torch.device(resolve_device(self.device))
         model = (
             copy.deepcopy(self.model) if isinstance(self.model, torch.nn.Module) else self.model
         )  # yours stays as is

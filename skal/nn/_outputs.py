@@ -3,12 +3,23 @@
 import numpy as np
 import torch
 
-__all__ = ["log_proba_fn", "first_output", "to_tensor"]
+__all__ = ["log_proba_fn", "first_output", "to_tensor", "resolve_device"]
 
 
 def first_output(out):
     """A module may return ``(logits, extra...)``; skorch uses the first element."""
     return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def resolve_device(device="auto"):
+    """``"auto"``: CUDA when present, else the CPU; any other name as given (``"cpu"``, ``"cuda:1"``).
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 
 def to_tensor(X, device):

@@ -19,13 +19,9 @@ from skorch import NeuralNet
 
 from ..utils._random import root_seed, torch_seed
 from ._modes import eval_mode
-from ._outputs import to_tensor
+from ._outputs import resolve_device, to_tensor
 
 __all__ = ["SimCLR", "VAE", "nt_xent", "augment"]
-
-
-def _device(device):
-    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 
 def _as_images(X):
@@ -170,7 +166,7 @@ class _SelfSupervised(TransformerMixin, BaseEstimator):
             batch_size=min(self.batch_size, len(X)),
             train_split=None,
             iterator_train__shuffle=True,
-            device=_device(self.device),
+            device=resolve_device(self.device),
             verbose=0,
             **params,
         )

@@ -17,7 +17,7 @@ from ..utils._compat import is_lazy_pool
 from ..utils._random import root_seed, torch_seed
 from ._batches import iter_batches
 from ._modes import eval_mode
-from ._outputs import to_tensor
+from ._outputs import resolve_device, to_tensor
 
 __all__ = ["AdversarialVAE", "vaal_vae_loss", "vaal_discriminator_loss"]
 
@@ -247,10 +247,6 @@ class _VAALNet(NeuralNet):
         return {"loss": loss.detach(), "y_pred": recon_u.detach()}
 
 
-def _device(device):
-    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-
-
 def vaal_input(X):
     """The pool as float32 rows: an array (a float32 memmap stays a view), or a ``Dataset``/pool object read whole.
 
@@ -407,7 +403,7 @@ class AdversarialVAE(TransformerMixin, BaseEstimator):
                 train_split=None,
                 iterator_train__shuffle=True,
                 iterator_train__drop_last=len(X) > self.batch_size,  # BatchNorm cannot train on a lone row
-                device=_device(self.device),
+                device=resolve_device(self.device),
                 verbose=0,
                 beta=self.beta,
                 adversary_weight=self.adversary_weight,

@@ -1,11 +1,20 @@
-"""QueryByCommittee: vote entropy and consensus KL against float64 loops written out by hand."""
+"""QueryByCommittee: vote entropy and consensus KL against float64 loops; every committee strategy in a learner."""
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from skal import ActiveLearner
-from skal.strategies import QueryByCommittee, Random, consensus_kl, vote_entropy
+from skal.strategies import (
+    EnsembleEntropy,
+    EnsembleLeastConfidence,
+    EnsembleMargin,
+    QueryByCommittee,
+    Random,
+    consensus_kl,
+    vote_entropy,
+)
 
 from ..learner.test_determinism import _net
 
@@ -81,7 +90,18 @@ def test_bad_measure_names_the_choices():
         QueryByCommittee("jensen", committee=committee).fit(X, y, labeled=labeled)
 
 
-def test_a_skorch_committee_in_active_learner_is_deterministic():
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        QueryByCommittee("kl"),
+        EnsembleLeastConfidence(n_members=2),
+        EnsembleEntropy(n_members=2),
+        EnsembleMargin(n_members=2),
+    ],
+    ids=lambda s: type(s).__name__,
+)
+def test_a_skorch_committee_in_active_learner_is_deterministic(strategy):
+    """Every strategy on VariationRatio's committee machinery, inside ActiveLearner on a skorch net."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(90, 8)).astype(np.float32)
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 1).astype(int)
@@ -89,7 +109,7 @@ def test_a_skorch_committee_in_active_learner_is_deterministic():
     def run(seed):
         learner = ActiveLearner(
             _net(),
-            QueryByCommittee("kl"),
+            clone(strategy),
             initial_strategy=Random(),
             initial_size=8,
             query_size=6,
@@ -99,4 +119,6 @@ def test_a_skorch_committee_in_active_learner_is_deterministic():
         )
         return learner.fit(X, y).labeled_indices_.tolist()
 
-    assert run(0) == run(0) != run(1)
+    first = run(0)
+    assert len(set(first)) == 20
+    assert first == run(0) != run(1)
