@@ -33,6 +33,7 @@ from skal.oracles._label_studio import (
 )
 from skal.strategies import Margin, Random
 
+from ..conftest import real_part_missing
 from . import labelstudio_server
 from .conftest import FlatLR, images
 
@@ -242,10 +243,7 @@ def label_studio(tmp_path_factory):
     """``(url, token)`` of a Label Studio server for the session (SQLite in a temporary data dir)."""
     binary = labelstudio_server.binary()
     if not binary.exists() and not os.environ.get("SKAL_LABEL_STUDIO_URL"):
-        pytest.skip(
-            f"label-studio is not installed at {binary} (python3.11 -m venv .venv-labelstudio && "
-            ".venv-labelstudio/bin/pip install 'label-studio==1.23.*', or set SKAL_LABEL_STUDIO)"
-        )
+        real_part_missing(f"label-studio is not installed at {binary} (make labelstudio, or set SKAL_LABEL_STUDIO)")
     with labelstudio_server.running(tmp_path_factory.mktemp("labelstudio")) as server:
         yield server
 
