@@ -9,7 +9,7 @@ stated against):
   a pass reads and drops them under memory pressure, so they are cache, not memory the run holds;
 - each scored round's query seconds against bare passes of ``predict_proba`` over the pool, single-threaded
   Python, in the chunk size skal's scoring uses for this pool and model
-  (``skal.utils._scoring.auto_chunk_rows``): one pass just before the round's query and one just after its
+  (``skal.pools._scoring.auto_chunk_rows``): one pass just before the round's query and one just after its
   training (a callback), so the floor and the query are timed back to back under the same load, in wall
   seconds and in CPU seconds of this process (``time.process_time``: on a shared machine, the time the run
   itself spends). A pass in 8,192-row chunks (skal's chunk size before) is timed too, and a query's CPU time
@@ -91,7 +91,7 @@ def bare_pass(model, X, chunk=8192, assume_finite=False):
 def floor_callback(X):
     """A callback timing a bare pass before each scored round's query and after its training, and the query's CPU."""
     from skal.callbacks import Callback
-    from skal.utils._scoring import auto_chunk_rows
+    from skal.pools._scoring import auto_chunk_rows
 
     class Floor(Callback):
         def __init__(self):

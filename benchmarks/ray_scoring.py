@@ -158,9 +158,9 @@ def local_scores_in_chunks(pool, labeled, net, chunk_rows, threads=1):
     """Entropy's scores of the unlabeled rows as ``Entropy._score`` computes them, in ``chunk_rows``-row chunks."""
     import torch
 
+    from skal.pools._scoring import map_rows
     from skal.strategies import Entropy
     from skal.strategies._base import proba_scores
-    from skal.utils._scoring import map_rows
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -263,7 +263,7 @@ def main():
     from skal.strategies import Entropy, Margin
 
     try:
-        from skal.utils._scoring import auto_chunk_rows
+        from skal.pools._scoring import auto_chunk_rows
     except ImportError:  # before chunks grew with narrow rows
         auto_chunk_rows = None
 

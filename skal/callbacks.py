@@ -7,11 +7,21 @@
     and ``n_rounds`` bound it; a person may stop earlier).
 ``on_round_begin(learner, round, n)``
     before a round queries ``n`` rows.
-``on_query(learner, round, rows, strategy)``
-    after the strategy picked ``rows`` (pool indices).
+``on_query(learner, round, rows, strategy, model)``
+    after the strategy picked ``rows`` (pool indices); ``model`` is the one
+    that describes the picks: the model that scored them (a net with random
+    weights for a first pool), else the last trained one (None before any,
+    and for a query replayed from a journal).
 ``on_label(learner, round, rows, labels)``
     after answers for ``rows`` arrived and were journaled (once per oracle
     response: a whole batch, or one row of a person's answers).
+``on_record(learner, record, rows, labels)``
+    after the round's labels were added to the pool, before its model is
+    trained; ``record`` is the round's new ``history_`` entry, to which a
+    callback may add (the cost and the class counts are added so).
+``on_train_end(learner, record, model)``
+    after the round's ``model`` was trained and scored, before the record is
+    journaled (a round left untrained has none).
 ``on_round_end(learner, record)``
     after the round's model is trained; ``record`` is the ``history_`` entry.
 ``on_fit_end(learner)``
@@ -21,6 +31,12 @@ Every hook also takes ``**kwargs``, so later versions can pass more. A hook
 ends the run cleanly by returning True: the learner finishes the current
 round (its labels are trained on), sets ``stopped_ = True`` and
 ``stop_reason_``, and ``fit`` returns. No exception is used for control flow.
+
+The learner adds built-in callbacks of its own before the given ones: the
+annotation cost (:class:`skal.learner._cost.AnnotationCost`, from ``cost=``)
+and the round's diagnostics (:class:`skal.learner._diagnostics.RoundDiagnostics`:
+class counts, per-class accuracy, the skewed-query warning). The step API
+(``query``, ``teach``) tells these only.
 """
 
 __all__ = ["Callback", "ProgressBar", "round_line"]
@@ -54,6 +70,12 @@ class Callback:
 
     def on_undo(self, learner, **kwargs):
         """After a person took back an answer of this round (``row=``: its pool row)."""
+
+    def on_record(self, learner, **kwargs):
+        """After the round's labels were added to the pool; ``record`` may be added to."""
+
+    def on_train_end(self, learner, **kwargs):
+        """After the round's model was trained and scored, before the record is journaled."""
 
     def on_round_end(self, learner, **kwargs):
         """After the round's model was trained."""

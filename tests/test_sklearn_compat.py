@@ -1,4 +1,14 @@
-"""scikit-learn conformance: estimator checks, clone, GridSearchCV, Pipeline, cross_val_score."""
+"""scikit-learn conformance: estimator checks, clone, GridSearchCV, Pipeline, cross_val_score.
+
+scikit-learn's estimator checks call ``fit(X, y)`` alone, so each strategy runs them wrapped in
+:class:`skal.utils.estimator_checks.StrategyChecker`, which fits a model and the strategy inside ``fit`` and
+gives the strategy's scores (or picks) from ``predict``. Every check that still fails is listed below with the
+exception it raises and why; it is marked ``xfail(raises=..., strict=True)``: another exception, or a pass,
+fails the test.
+"""
+
+import re
+from functools import partial
 
 import numpy as np
 import pytest
@@ -8,112 +18,196 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import estimator_checks_generator
+from skorch import NeuralNetClassifier
 
 from skal import ActiveLearner
-from skal.strategies import Entropy, Margin, Random, Subsample
+from skal.nn import LossPredictionNet
+from skal.strategies import EPIG, Entropy, Margin, Random
+from skal.utils.estimator_checks import StrategyChecker
 
 from .strategies.test_contract import ALL_STRATEGIES, LPM_STRATEGIES, NET_STRATEGIES
 
-#: Checks that call ``fit(X, y)`` alone. A strategy that scores by predictions
-#: needs ``estimator=`` at fit, so these cannot run on it; the skal contract
-#: (tests/strategies/test_contract.py) covers the same ground with a model.
-NEEDS_A_MODEL = {
-    name: "scores by predict_proba: needs fit(X, estimator=...); sklearn's check calls fit(X, y) alone"
-    for name in [
-        "check_dict_unchanged",
-        "check_dont_overwrite_parameters",
-        "check_estimators_dtypes",
-        "check_estimators_fit_returns_self",
-        "check_estimators_nan_inf",
-        "check_estimators_overwrite_params",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_fit2d_1feature",
-        "check_fit2d_1sample",
-        "check_fit2d_predict1d",
-        "check_fit_check_is_fitted",
-        "check_fit_idempotent",
-        "check_fit_score_takes_y",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_n_features_in",
-        "check_n_features_in_after_fitting",
-        "check_pipeline_consistency",
-        "check_positive_only_tag_during_fit",
-        "check_readonly_memmap_input",
-    ]
-}
-OBJECT_DTYPE = {
-    "check_dtype_object": (
-        "a strategy accepts any pool its estimator accepts; the estimator refuses strings, not the strategy"
-    )
-}
+ORDER = "check_methods_sample_order_invariance"
+SUBSET = "check_methods_subset_invariance"
 
-
-#: A strategy takes the pool as given (rows counted, never converted): the learner validates it once per fit
-#: against what its estimator accepts, so scikit-learn's input-validation checks do not apply to a strategy.
-AS_GIVEN = {
-    "check_estimators_empty_data_messages": "a strategy counts rows only; 0 features is the estimator's to refuse",
-    "check_fit1d": "a 1-D pool is a list of texts or objects, passed on as given",
-    "check_n_features_in": "a strategy reads no features from the pool itself, so it keeps no n_features_in_",
-    "check_n_features_in_after_fitting": "a strategy reads no features from the pool itself (no n_features_in_)",
-    "check_estimators_nan_inf": "NaN is for the estimator to accept or refuse (its allow_nan tag), not the strategy",
-}
-SPARSE = {
-    name: "a sparse pool is passed on as given; whether it can be scored depends on the estimator or embedding"
-    for name in ["check_estimator_sparse_tag", "check_estimator_sparse_matrix", "check_estimator_sparse_array"]
-}
-
-
-def _pick(reasons, *names):
-    return {name: reasons[name] for name in names}
-
-
-def _expected_failures(estimator):
-    if isinstance(estimator, ActiveLearner):
-        return {}
-    needs = estimator.needs(None)
-    empty = _pick(AS_GIVEN, "check_estimators_empty_data_messages")
-    no_features = _pick(AS_GIVEN, "check_fit1d", "check_n_features_in", "check_n_features_in_after_fitting")
-    if needs & {"proba", "net", "loss", "model"}:
-        sparse = {} if "embedding" in needs else SPARSE  # BADGE refuses a sparse pool for its features
-        return {**NEEDS_A_MODEL, **OBJECT_DTYPE, **empty, **sparse}
-    if needs == {"labels"}:  # VAAL: its discriminator learns labeled against unlabeled rows
-        unlabeled = {
-            name: "learns from labeled rows: needs fit(X, labeled=...); sklearn's checks call fit(X, y) with none"
-            for name in NEEDS_A_MODEL
-        }
-        return {**unlabeled, **OBJECT_DTYPE, **empty, **_pick(AS_GIVEN, *list(no_features)[1:]), **SPARSE}
-    if isinstance(estimator, Subsample):
-        # only the random candidate subset becomes features: a bad value outside it is never looked at
-        subset = {"check_dtype_object": "Subsample converts only its candidate subset to features"}
-        return {**subset, **empty, **no_features, **_pick(SPARSE, *list(SPARSE)[1:])}
-    if "embedding" in needs:  # representation strategies turn the pool into float features
-        return {**OBJECT_DTYPE, **empty, **no_features}
-    nan = _pick(AS_GIVEN, "check_estimators_nan_inf")
-    return {**OBJECT_DTYPE, **empty, **no_features, **nan, **_pick(SPARSE, "check_estimator_sparse_tag")}
-
-
-@parametrize_with_checks(
-    [
-        ActiveLearner(
-            LogisticRegression(),
-            Entropy(),
-            initial_strategy=Random(),
-            initial_size=0.5,  # sklearn's smallest check sets have ~10 rows: 30 % can hold a single class
-            query_size=0.3,
-            random_state=0,
-        ),
-        *ALL_STRATEGIES,
-        *NET_STRATEGIES,
-        *LPM_STRATEGIES,
-    ],
-    expected_failed_checks=_expected_failures,
-    xfail_strict=True,  # an expected failure that starts passing must be taken off the list
+#: Why ``StrategyChecker.predict`` (a strategy's scores of the rows, or its picks) changes with the pool's row
+#: order or on a subset of the pool. These strategies are not meant to score each row alone.
+DRAWN = "Random draws row positions: another row order, or a subset, gets another draw"
+CANDIDATES = (
+    "scores a random subset of candidates drawn by position: which rows get a score (the others are NaN) changes "
+    "with the row order and on a subset"
 )
-def test_sklearn_estimator_checks(estimator, check):
+BATCH = (
+    "picks a batch of n_queries rows from the whole pool, each pick depending on the others (greedy, clustered or "
+    "shared out between strategies): a subset of n_queries rows or fewer is picked whole, so the picks on a subset "
+    "are not the subset of the picks"
+)
+CLUSTERS = "clusters the pool from rows drawn by position (k-means, k-means++ seeding): another row order, other picks"
+MC_DROPOUT = (
+    "draws the MC-dropout masks for a batch of rows at once: a row's masks, so its score, depend on where it sits in "
+    "the pool"
+)
+EPIG_TARGETS = MC_DROPOUT + ", and the target rows are drawn from the pool by position"
+VAE = "trains a VAE and a discriminator on the pool in shuffled minibatches: every score depends on the whole pool"
+FLOAT32 = (
+    "scores rows batch by batch in float32: a row's score moves by ~1e-7 with the rows batched alongside it, past "
+    "the check's atol=1e-7 (not strict: another BLAS may round the same both ways)"
+)
+#: Found by the checks; the checks keep failing until the strategy is fixed.
+NO_CANDIDATE = (
+    "fit on a pool whose every row is labeled (check_fit2d_1sample: one row) fails while scoring no candidates, "
+    "instead of leaving nothing to pick"
+)
+OBJECT_POOL = (
+    "measures distances on the pool's own numbers and refuses an object-dtype array of numbers (the learner passes "
+    "a pool as given) instead of converting it"
+)
+SOME_ROUNDS = (
+    "its tags say what every round takes (TypiClust, below the threshold, refuses a sparse pool); with half the rows "
+    "labeled it runs Entropy, which takes one, so fit on a sparse pool does not fail"
+)
+
+
+def _fails(*checks, reason, raises=AssertionError, strict=True):
+    return {check: (raises, reason, strict) for check in checks}
+
+
+def _reads_features(*more):
+    """An embedding strategy on a scikit-learn model: the pool's own columns are its features."""
+    return {**_fails("check_dtype_object", raises=ValueError, reason=OBJECT_POOL), **_fails(*more, reason=BATCH)}
+
+
+#: ``_key(strategy)`` (its repr on one line) -> {check: (exception, reason, strict)}, for strategies run with a
+#: LogisticRegression.
+WITH_A_MODEL = {
+    "Random()": _fails(ORDER, SUBSET, reason=DRAWN),
+    "Mix(strategies=[(HighConfidence(), 0.5), (LeastConfidence(), 0.5)])": _fails(SUBSET, reason=BATCH),
+    "Subsample(n_candidates=15, random_state=0, strategy=Entropy())": _fails(ORDER, SUBSET, reason=CANDIDATES),
+    "Coreset()": _reads_features(SUBSET),
+    "KMeansSampling()": {**_reads_features(SUBSET), **_fails(ORDER, reason=CLUSTERS)},
+    "MultiBatchKMeans()": {**_reads_features(SUBSET), **_fails(ORDER, reason=CLUSTERS)},
+    "TypiClust()": _reads_features(SUBSET),  # its clusters happen to survive the check's (seeded) permutation
+    "BADGE()": {**_reads_features(SUBSET), **_fails(ORDER, reason=CLUSTERS)},
+    "GLISTER()": _reads_features(SUBSET),
+    "GLISTER(n_candidates=0.5, n_updates=2)": {**_reads_features(SUBSET), **_fails(ORDER, reason=CANDIDATES)},
+    "ClusterBalanced(n_clusters=3)": {**_reads_features(SUBSET), **_fails(ORDER, reason=CLUSTERS)},
+    "ClusterBalanced(n_clusters=3, proportional=True)": {**_reads_features(SUBSET), **_fails(ORDER, reason=CLUSTERS)},
+    "BudgetSwitch(threshold=10)": _fails("check_estimator_sparse_tag", reason=SOME_ROUNDS),
+    "Subsample(n_candidates=15, random_state=0, strategy=Coreset())": {
+        **_reads_features(SUBSET),
+        **_fails(ORDER, reason=CANDIDATES),
+    },
+    "EnsembleEntropy(bootstrap=True, n_candidates=0.5, n_members=2)": _fails(ORDER, SUBSET, reason=CANDIDATES),
+    "VAAL(model=AdversarialVAE(batch_size=16, discriminator_width=8, hidden=(8,), latent=2, max_epochs=1))": _fails(
+        ORDER, SUBSET, reason=VAE
+    ),
+}
+
+#: The same, for strategies run with a skorch net (a LossPredictionNet for LearningLoss and LPLgrad).
+WITH_A_NET = {
+    "GradNorm(n_candidates=None)": _fails(SUBSET, reason=FLOAT32, strict=False),
+    "GradNorm(n_candidates=15, norm='global', parameters='last')": _fails(ORDER, SUBSET, reason=CANDIDATES),
+    "BALD(n_samples=4)": _fails(ORDER, SUBSET, reason=MC_DROPOUT),
+    "BatchBALD(n_samples=4)": {**_fails(SUBSET, reason=BATCH), **_fails("check_fit2d_1sample", reason=NO_CANDIDATE)},
+    "BatchBALD(n_candidates=20, n_configs=5, n_samples=3)": {
+        **_fails(SUBSET, reason=BATCH),
+        **_fails("check_fit2d_1sample", reason=NO_CANDIDATE),
+    },
+    "EPIG(n_samples=4, n_targets=10)": _fails(ORDER, SUBSET, reason=EPIG_TARGETS),
+    "DBAL(n_candidates=0.5, n_samples=4)": _fails(ORDER, SUBSET, reason=CANDIDATES),
+    "VariationRatio(n_members=2)": _fails("check_fit2d_1sample", reason=NO_CANDIDATE),
+    "EnsembleLeastConfidence(n_members=2)": _fails("check_fit2d_1sample", reason=NO_CANDIDATE),
+    "EnsembleEntropy(n_members=2)": _fails("check_fit2d_1sample", reason=NO_CANDIDATE),
+    "EnsembleMargin(n_members=2)": _fails("check_fit2d_1sample", reason=NO_CANDIDATE),
+    "GLISTER()": _fails(SUBSET, reason=BATCH),
+    "LearningLoss(n_candidates=None)": _fails(SUBSET, reason=FLOAT32, strict=False),
+    "LearningLoss(n_candidates=15)": _fails(ORDER, SUBSET, reason=CANDIDATES),
+    "LPLgrad(n_candidates=None)": _fails(SUBSET, reason=FLOAT32, strict=False),
+}
+
+
+def _key(strategy):
+    return " ".join(repr(strategy).split())
+
+
+def _fixed_shape(strategy):
+    """EPIG with a target array of its own takes pools of that many features only: the checks vary the features."""
+    return isinstance(strategy, EPIG) and strategy.target is not None and not isinstance(strategy.target, str)
+
+
+LEARNER = ActiveLearner(
+    LogisticRegression(),
+    Entropy(),
+    initial_strategy=Random(),
+    initial_size=0.5,  # sklearn's smallest check sets have ~10 rows: 30 % can hold a single class
+    query_size=0.3,
+    random_state=0,
+)
+
+#: (estimator, its expected failures): the learner, then every strategy of the contract lists, wrapped.
+ESTIMATORS = [
+    (LEARNER, {}),
+    *[(StrategyChecker(s), WITH_A_MODEL.get(_key(s), {})) for s in ALL_STRATEGIES],
+    *[
+        (StrategyChecker(s, estimator=NeuralNetClassifier), WITH_A_NET.get(_key(s), {}))
+        for s in NET_STRATEGIES
+        if not _fixed_shape(s)
+    ],
+    *[(StrategyChecker(s, estimator=LossPredictionNet), WITH_A_NET.get(_key(s), {})) for s in LPM_STRATEGIES],
+]
+
+
+def _check_name(check):
+    return _check_name(check.func) if isinstance(check, partial) else check.__name__
+
+
+def _label(obj):
+    """A test id part: a check's name with its keyword arguments, or an estimator's one-line repr."""
+    if isinstance(obj, partial):
+        kwargs = ",".join(f"{k}={v}" for k, v in obj.keywords.items())
+        return _label(obj.func) + (f"({kwargs})" if kwargs else "")
+    if callable(obj) and hasattr(obj, "__name__"):
+        return obj.__name__
+    return re.sub(r" at 0x[0-9a-f]+|\s+", "", repr(obj))  # one line, no address: the same in every xdist worker
+
+
+def _cases():
+    for estimator, expected in ESTIMATORS:
+        for instance, check in estimator_checks_generator(estimator, legacy=True):
+            marks = ()
+            if _check_name(check) in expected:
+                raises, reason, strict = expected[_check_name(check)]
+                marks = pytest.mark.xfail(raises=raises, reason=reason, strict=strict)
+            yield pytest.param(instance, check, marks=marks, id=f"{_label(estimator)}-{_label(check)}")
+
+
+@pytest.fixture
+def seeded_numpy():
+    """check_methods_sample_order_invariance permutes rows with numpy's global generator: seed it, then restore it."""
+    state = np.random.get_state()
+    np.random.seed(0)
+    yield
+    np.random.set_state(state)
+
+
+@pytest.mark.parametrize("estimator, check", list(_cases()))
+def test_sklearn_estimator_checks(estimator, check, seeded_numpy):
     check(estimator)
+
+
+def test_every_expected_failure_names_a_check_and_a_strategy():
+    """A stale entry (a renamed check, a strategy no longer listed) would otherwise mark nothing."""
+    ran = {_key(e.strategy) for e, _ in ESTIMATORS if isinstance(e, StrategyChecker)}
+    assert set(WITH_A_MODEL) | set(WITH_A_NET) <= ran
+    for estimator, expected in ESTIMATORS:
+        names = {_check_name(check) for _, check in estimator_checks_generator(estimator, legacy=True)}
+        assert set(expected) <= names, f"{estimator!r}: no check named {sorted(set(expected) - names)}"
+
+
+def test_expected_failures_stay_few():
+    """The issue's bound: under 150 expected failures across the estimator checks."""
+    assert sum(len(expected) for _, expected in ESTIMATORS) < 150
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,11 @@ import os
 
 import numpy as np
 
+from ..pools._protocol import as_pool, is_ray_dataset, n_rows, take_rows
+from ..pools._scoring import CHUNK_ROWS, apply_chunk, new_output
 from ..pools._views import CastRows, RowsView, _PoolObject
-from ..utils._compat import n_rows, take_rows
-from ..utils._scoring import CHUNK_ROWS, apply_chunk, new_output
 
 __all__ = ["RayPool", "is_ray_dataset"]
-
-
-def is_ray_dataset(X):
-    """True for a ``ray.data.Dataset`` (never imports ray)."""
-    import sys
-
-    data = sys.modules.get("ray.data")
-    return data is not None and isinstance(X, data.Dataset)
 
 
 class _MemmapHandle:
@@ -38,9 +30,9 @@ class _MemmapHandle:
 
 def _portable(pool):
     """What travels to the workers for ``pool``: memory maps as handles, everything else as it is."""
-    if isinstance(pool, np.memmap) and pool.filename:
+    if as_pool(pool).memmap and pool.filename:
         return _MemmapHandle(pool)
-    if isinstance(pool, CastRows) and isinstance(pool.X, np.memmap):
+    if isinstance(pool, CastRows) and as_pool(pool.X).memmap:  # skal's own views, not the user's type
         return ("cast", _MemmapHandle(pool.X), pool.dtype)
     if isinstance(pool, RowsView):
         return ("rows", _portable(pool.X), pool.rows)
@@ -312,7 +304,7 @@ class RayPool(_PoolObject):
         return RayPool(view, num_workers=self.num_workers, num_cpus=self.num_cpus, num_gpus=self.num_gpus)
 
     def map_rows(self, rows, fn, estimator, *, chunk_rows=CHUNK_ROWS, contiguous_ok=False):
-        """``fn`` over the pool rows ``rows`` on the workers; see :func:`skal.utils._scoring.map_rows`."""
+        """``fn`` over the pool rows ``rows`` on the workers; see :func:`skal.pools._scoring.map_rows`."""
         import ray
 
         rows = np.asarray(rows, dtype=np.intp).reshape(-1)
@@ -358,7 +350,7 @@ class RayPool(_PoolObject):
     def fingerprint(self):
         """The wrapped pool's fingerprint; a ``ray.data.Dataset`` gives its row count, columns and input files."""
         if not is_ray_dataset(self.pool):
-            from ..journal import pool_fingerprint
+            from ..pools import pool_fingerprint
 
             return pool_fingerprint(self.pool)
         h = hashlib.sha256(f"ray.data|{self._n}|{self.columns}".encode())

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ..exceptions import JournalError
-from ..utils._compat import n_rows
+from ..pools._protocol import as_pool
 from ._format import (
     FIX_DAMAGED,
     FORMAT,
@@ -18,7 +18,6 @@ from ._format import (
     integrity_check,
     label_hash,
     meta_check,
-    pool_fingerprint,
     read_contents,
     read_meta,
     reading,
@@ -107,7 +106,8 @@ class LabelJournal:
         raises :class:`JournalError` naming the holder.
         """
         path = check_path(path)
-        n_pool, fingerprint = n_rows(X), pool_fingerprint(X)
+        pool = as_pool(X)
+        n_pool = len(pool)
         lock = WriterLock.acquire(path)
         db = None
         try:
@@ -122,7 +122,11 @@ class LabelJournal:
                 if meta:
                     integrity_check(db, path)
                     read_contents(db, path, meta)
+            grown = None
+            if meta:
+                grown = check_same_pool(path, meta, pool)
             if not meta:
+                fingerprint = pool.fingerprint()
                 meta = {
                     "format": FORMAT,
                     "version": str(VERSION),
@@ -137,15 +141,14 @@ class LabelJournal:
                     for statement in filter(str.strip, SCHEMA.split(";")):
                         db.execute(statement)
                     write_meta(db, meta)
-            elif int(meta["n_pool"]) != n_pool or meta["pool_sha256"] != fingerprint:
-                raise JournalError(
-                    f"the journal {path!r} belongs to another pool ({meta['n_pool']} rows, fingerprint "
-                    f"{meta['pool_sha256'][:12]}…) than the one given ({n_pool} rows, {fingerprint[:12]}…). "
-                    "Pass the same pool, in the same row order, to resume; or a new journal path to start over."
-                )
             elif meta["version"] == "1":
                 with _transaction(db, path):
                     meta = upgrade_from_v1(db, meta)
+            if grown is not None:  # rows appended since the last open: a new segment, in the digested meta
+                meta = dict(meta, segments=json.dumps(segments(meta) + [grown]))
+                meta["check"] = meta_check(meta)
+                with _transaction(db, path):
+                    write_meta(db, meta)
         except BaseException:
             if db is not None:
                 db.close()
@@ -392,3 +395,48 @@ class _transaction:
             "earlier answer is in the journal. Free disk space or fix the file's permissions, then call fit again "
             "with the same journal to resume."
         )
+
+
+def segments(meta):
+    """The pool's segments after its first rows: ``[[start, n_rows, sha256], ...]`` (empty for a pool never grown)."""
+    return json.loads(meta.get("segments", "[]"))
+
+
+def check_same_pool(path, meta, pool):
+    """Check ``pool`` is the journal's pool, or that pool with rows appended: the new segment then, else None.
+
+    The first ``n_pool`` rows and each recorded segment must have the
+    fingerprints the journal recorded; rows past them form a new segment
+    ``[start, n_rows, sha256]`` (returned, for the caller to record).
+    """
+    n_first, recorded = int(meta["n_pool"]), segments(meta)
+    spans = [[0, n_first, meta["pool_sha256"]], *recorded]
+    n_recorded = n_first + sum(size for _, size, _ in recorded)
+    if len(pool) == n_first and not recorded:  # the usual case: the whole pool, hashed once
+        if pool.fingerprint() == meta["pool_sha256"]:
+            return None
+        _another_pool(path, meta, pool, 0, n_first)
+    if len(pool) < n_recorded:
+        raise JournalError(
+            f"the journal {path!r} belongs to another pool, of {n_recorded} rows; the pool given has {len(pool)}: rows "
+            "are never taken out of a journaled pool. Pass the whole pool (new rows may be appended at its end), or a "
+            "new journal path to start over."
+        )
+    try:
+        for start, size, sha in spans:
+            if pool.span(start, start + size).fingerprint() != sha:
+                _another_pool(path, meta, pool, start, start + size)
+        if len(pool) == n_recorded:
+            return None
+        return [n_recorded, len(pool) - n_recorded, pool.span(n_recorded, len(pool)).fingerprint()]
+    except TypeError as exc:  # a Dataset or pool object cannot say the fingerprint of its first rows
+        raise JournalError(f"the journal {path!r} was written for {n_recorded} rows and {exc}") from None
+
+
+def _another_pool(path, meta, pool, start, stop):
+    raise JournalError(
+        f"the journal {path!r} belongs to another pool: its rows {start}..{stop - 1} (of {meta['n_pool']} first rows, "
+        f"fingerprint {meta['pool_sha256'][:12]}…) differ from the rows given ({len(pool)} rows). Pass the same "
+        "pool, in the same row order (new rows may be appended at its end), to resume; or a new journal path to "
+        "start over."
+    )

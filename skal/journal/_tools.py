@@ -129,7 +129,8 @@ def check_journal(path):
     wal = f"{path}-wal"
     lines = [
         f"{path}: skal label journal, {state}.",
-        f"Pool: {meta['n_pool']} rows (sha256 {meta['pool_sha256'][:16]}…). Seed: {meta['seed'] or 'not set yet'}.",
+        f"Pool: {meta['n_pool']} rows (sha256 {meta['pool_sha256'][:16]}…){_grown(meta)}. "
+        f"Seed: {meta['seed'] or 'not set yet'}.",
         f"Labeled: {len(found.labels)} rows ({pseudo} pseudo-labels), {len(found.skipped)} skipped. "
         f"Rounds: {len(found.queries)} queried, {len(found.rounds)} finished.",
         f"Writer: {_writer(path)}.",
@@ -232,3 +233,9 @@ def _read_leniently(path):
     finally:
         db.close()
     return rows
+
+
+def _grown(meta):
+    """The text ``, then grew by 50 rows (100..149)`` for each segment appended since the journal began."""
+    segments = json.loads(meta.get("segments", "[]"))
+    return "".join(f", then grew by {n} rows ({start}..{start + n - 1})" for start, n, _ in segments)

@@ -1,22 +1,20 @@
 """Checks a fit runs once, before any state changes: each raises an error that names the fix."""
 
-from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.utils import check_array
 
 from ..exceptions import OracleError
-from ..journal import pool_fingerprint
+from ..pools import pool_fingerprint
+from ..pools._checks import check_pool, is_object_pool  # noqa: F401  (the learner reads them from here)
+from ..pools._protocol import n_rows, take_rows
 from ..strategies import Margin, QueryStrategy, Random, Schedule, TypicalThenMargin, TypiClust
 from ..strategies._features import input_features
-from ..utils._compat import HasMethods, Interval, StrOptions, is_lazy_pool, n_rows, take_rows
+from ..utils._compat import HasMethods, Interval, StrOptions
 from ..utils._validation import check_answers, resolve_size
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
-    "check_pool",
     "check_sizes",
     "check_strategies",
     "check_first_pool",
@@ -25,7 +23,6 @@ __all__ = [
     "check_indices",
     "check_rows",
     "check_class_weight",
-    "is_object_pool",
     "pool_shape",
     "check_same_pool",
 ]
@@ -51,58 +48,6 @@ PARAMETER_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
-
-
-def is_object_pool(X):
-    """True for texts or other objects (a list, a tuple, a pandas Series or a 1-D object/str array; dicts
-    for a DictVectorizer), a torch ``Dataset`` or a pool object (``take``).
-
-    Such a pool is not checked as an array: its rows are read only when taken.
-    """
-    if is_lazy_pool(X):
-        return True
-    if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:  # a pandas Series: texts for a text pipeline
-        return True
-    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS":  # a 1-D array of texts or objects
-        return True
-    if not isinstance(X, (list, tuple)) or not len(X):
-        return False
-    first = X[0]
-    return isinstance(first, (str, bytes, Mapping)) or not hasattr(first, "__len__")
-
-
-def check_pool(X, allow_nan):
-    """The pool to keep: arrays, CSR/CSC matrices and DataFrames as given, a nested list as an array.
-
-    Other sparse formats become CSR (rows are taken by index). A
-    ``numpy.memmap`` is kept as it is (checked in place, never copied); a torch
-    ``Dataset`` or a pool object (:class:`skal.pools.ParquetPool`) is not read.
-
-    NaN/inf are refused unless the estimator accepts them (``allow_nan``: then
-    both pass, and the estimator decides).
-    """
-    if is_object_pool(X):  # texts, objects, datasets, pool objects: read only when rows are taken
-        if is_lazy_pool(X) and not len(X):
-            raise ValueError("The pool X is empty: pass at least one row to label.")
-        return X
-    finite = not allow_nan
-    try:
-        checked = check_array(X, allow_nd=True, dtype=None, ensure_all_finite=finite, accept_sparse=True)
-    except ValueError as exc:
-        text = str(exc)
-        if "NaN" in text or "infinity" in text:
-            hint = (
-                "The pool X must be finite: impute missing values (e.g. a Pipeline with "
-                "sklearn.impute.SimpleImputer before the learner) or drop those rows before fit."
-            )
-        elif "0 sample" in text:
-            hint = "The pool X is empty: pass at least one row to label."
-        else:
-            raise
-        raise ValueError(f"{text} {hint}") from exc
-    if sp.issparse(X):  # rows are taken by index: COO, DIA and BSR cannot be, CSR can
-        return X if X.format in ("csr", "csc") else X.tocsr()
-    return X if hasattr(X, "columns") or isinstance(X, np.memmap) else checked
 
 
 def _check_count(value, name, minimum):

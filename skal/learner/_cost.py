@@ -4,16 +4,52 @@
 dict (cost per class), a callable of one pool row (its cost), or ``"time"``
 (the seconds the oracle took to answer the round: a person's real time).
 :func:`check_cost` turns it into ``cost_of(take_rows, labels, label_seconds)``
-before the run starts, so a bad cost fails before any label is asked.
+before the run starts, so a bad cost fails before any label is asked; the
+learner's built-in callback :class:`AnnotationCost` records it each round.
 """
 
 from numbers import Real
 
 import numpy as np
 
-from ..utils._compat import n_rows, take_rows
+from ..callbacks import Callback
+from ..pools._protocol import n_rows, take_rows
 
-__all__ = ["check_cost"]
+__all__ = ["AnnotationCost", "check_cost"]
+
+
+class AnnotationCost(Callback):
+    """The learner's built-in callback for ``cost=``: each round's ``record["cost"]`` and ``"total_cost"``.
+
+    A new record carries the total of the rounds before it; the round's
+    labels add their cost (pseudo-labels cost nothing; the paid rows are read
+    only by a cost of the row).
+
+    Parameters
+    ----------
+    cost_of : callable
+        ``cost_of(take_rows, labels, label_seconds) -> float``, from :func:`check_cost`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from skal.learner import LabelPool
+    >>> pool = LabelPool(np.zeros((4, 1)))
+    >>> record = {"label_seconds": 0.0, "cost": 0.0, "total_cost": 5.0}
+    >>> AnnotationCost(check_cost(2.0)).on_record(SimpleNamespace(pool_=pool), record, np.array([0, 3]), [1, 0])
+    >>> record["cost"], record["total_cost"]
+    (4.0, 9.0)
+    """
+
+    def __init__(self, cost_of):
+        self.cost_of = cost_of
+
+    def on_record(self, learner, record, rows, labels, **kwargs):
+        pool = learner.pool_
+        paid = ~pool.pseudo[rows]
+        take = lambda: pool.rows(rows[paid])  # noqa: E731 - read only by a cost of the row
+        cost = self.cost_of(take, np.asarray(labels)[paid], record["label_seconds"]) if paid.any() else 0.0
+        record["cost"], record["total_cost"] = cost, record["total_cost"] + cost
 
 
 def check_cost(cost, classes=None):

@@ -3,17 +3,24 @@
 A query whose rows the model mostly assigns to one class is the signature of
 a model that cannot rank yet (an under-trained net, random weights): BALD on
 a net trained for a few epochs on 50 labels can put most of a round in one
-class and end far below Random. The learner records the counts in each
-round's ``history_`` record and warns before the oracle is asked.
+class and end far below Random. The learner's built-in callback
+:class:`RoundDiagnostics` records the counts in each round's ``history_``
+record and warns before the oracle is asked.
 """
 
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
+from sklearn import config_context
 
+from ..callbacks import Callback
 from ..exceptions import QuerySkewWarning
+from ..utils._random import derive_seed
+from ..utils._random import torch_seed_if_loaded as torch_seed
 
 __all__ = [
+    "RoundDiagnostics",
     "class_counts",
     "per_class_accuracy",
     "predicted_counts",
@@ -27,6 +34,57 @@ __all__ = [
 SKEW_SHARE = 0.6
 #: ...and the label space has at least this many classes.
 SKEW_MIN_CLASSES = 5
+
+
+class RoundDiagnostics(Callback):
+    """The learner's built-in callback for what a round picked and how its model does per class.
+
+    ``on_query`` counts the predicted classes of the picks (with the model
+    that describes them; the counts become the record's ``picked_predicted``)
+    and warns (:class:`~skal.exceptions.QuerySkewWarning`) when one class
+    dominates, before the oracle is asked; ``on_record`` adds
+    ``picked_predicted``, ``picked_labels`` and ``labeled_classes``;
+    ``on_train_end`` adds ``per_class_accuracy`` on ``eval_set``.
+
+    Parameters
+    ----------
+    adapter : ModelAdapter
+        How the learner's models predict.
+    eval_set : tuple (X_val, y_val) or None
+        The fit's (or ``teach``'s) evaluation set.
+    pool_finite : bool, default=False
+        The pool was checked for NaN/inf before the run: predicting its rows
+        need not check them again (as the strategies' scoring does not).
+    """
+
+    def __init__(self, adapter, eval_set=None, pool_finite=False):
+        self.adapter = adapter
+        self.eval_set = eval_set
+        self.pool_finite = pool_finite
+        self.picked_ = None  # (round, predicted counts) of the last query
+
+    def on_query(self, learner, round, rows, strategy, model=None, **kwargs):
+        pool, counts = learner.pool_, None
+        if model is not None and pool.classes is not None:
+            # under the round's scoring seed: a skorch net's loader draws from torch's generator
+            finite = config_context(assume_finite=True) if self.pool_finite else nullcontext()
+            with torch_seed(derive_seed(learner.seed_, round, "score")), finite:
+                counts = predicted_counts(self.adapter, model, pool.rows(rows), pool.classes)
+        self.picked_ = (round, counts)
+        if counts is not None:
+            warn_if_skewed(counts, len(pool.classes), round, strategy)
+
+    def on_record(self, learner, record, rows, labels, **kwargs):
+        picked = self.picked_
+        record["picked_predicted"] = picked[1] if picked is not None and picked[0] == record["round"] else None
+        record["picked_labels"] = class_counts(labels)
+        record["labeled_classes"] = class_counts(learner.pool_.labels)
+
+    def on_train_end(self, learner, record, model, **kwargs):
+        if self.eval_set is not None:
+            record["per_class_accuracy"] = per_class_accuracy(
+                self.adapter, model, *self.eval_set, learner.pool_.classes
+            )
 
 
 def class_counts(values):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..journal import pool_fingerprint
-from ..utils._compat import is_lazy_pool, is_torch_dataset, n_rows, take_rows
+from ..pools import pool_fingerprint
+from ..pools._protocol import as_pool
 
 __all__ = ["LabelPool"]
 
@@ -31,7 +31,7 @@ class LabelPool:
     """
 
     def __init__(self, X, classes=None):
-        n = n_rows(X)
+        n = len(as_pool(X))
         self.X = X
         self.n = n
         self.known_classes = classes
@@ -65,6 +65,11 @@ class LabelPool:
         return self._fingerprint
 
     @property
+    def pool(self):
+        """The rows as a :class:`skal.pools.Pool` (the pool ``X`` wrapped; cheap, nothing is read)."""
+        return as_pool(self.X)
+
+    @property
     def labeled(self):
         """``labeled_round >= 0`` as a read-only boolean mask (kept by :meth:`add`, not recomputed)."""
         mask = self._labeled.view()
@@ -88,7 +93,7 @@ class LabelPool:
 
     def rows(self, rows):
         """Pool rows ``rows`` in the pool's own type."""
-        return take_rows(self.X, rows)
+        return self.pool.take(rows)
 
     def add(self, rows, labels, round_, pseudo=False):
         """Record ``labels`` for ``rows`` as labeled in ``round_``."""
@@ -127,7 +132,7 @@ class LabelPool:
         if not self.skipped.any():
             return self.X, labeled, y, None
         keep = np.flatnonzero(~self.skipped)
-        if isinstance(self.X, np.memmap) or (is_lazy_pool(self.X) and not is_torch_dataset(self.X)):
+        if self.pool.memmap or self.pool.kind == "rows":
             from ..pools import RowsView  # a memmap or pool object is not copied: its rows are taken on demand
 
             rows = RowsView(self.X, keep)

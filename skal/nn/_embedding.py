@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from ._batches import iter_batches, resolve_batch_size
+from ._forward import forward
 from ._modes import eval_mode
-from ._outputs import first_output, to_tensor
 
 __all__ = ["embed", "last_linear_name"]
 
@@ -27,11 +27,12 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
     Parameters
     ----------
     net : skorch NeuralNet, initialized (fitted or random weights)
-    X : array of shape (n, ...), torch ``Dataset`` or pool object
+    X : array of shape (n, ...), dict of arrays, torch ``Dataset`` or pool object
         A ``Dataset`` (items ``x`` or ``(x, target)``) is streamed through a
         ``DataLoader`` (``iterator_valid__num_workers`` of the net sets its
         workers); a pool object (:class:`skal.pools.ParquetPool`) is read with
-        ``take``, batch by batch.
+        ``take``, batch by batch; a dict (``input_ids``, ``attention_mask``)
+        reaches the module's ``forward`` as keyword arguments.
     layer : str, optional
         Default: the *input* of the net's last ``nn.Linear`` (the penultimate
         features). A name (as in ``module.named_modules()``) takes that layer's
@@ -56,26 +57,17 @@ def embed(net, X, layer=None, batch_size=None, return_proba=False):
     modules = dict(module.named_modules())
     if target_name not in modules:
         raise ValueError(f"no layer named {target_name!r}; layers: {[n for n in modules if n][:20]}")
-    captured = []
-
-    def hook(mod, inputs, output):
-        value = inputs[0] if layer is None else output
-        captured.append(value.detach().flatten(1).float().cpu())
-
-    handle = modules[target_name].register_forward_hook(hook)
     features, probas = [], []
     batch_size = resolve_batch_size(batch_size, net, X)
-    nonlinearity = net._get_predict_nonlinearity()
-    try:
-        with eval_mode(module), torch.no_grad():
-            for batch in iter_batches(X, batch_size, net):
-                out = first_output(module(to_tensor(batch, net.device)))
-                features.append(torch.cat(captured).numpy())
-                captured.clear()
-                if return_proba:
-                    probas.append(nonlinearity(out).float().cpu().numpy().astype(np.float64))
-    finally:
-        handle.remove()
+    # only the features asked: the pass stops at the layer
+    output = ("features", "proba") if return_proba else "features"
+    with eval_mode(module), torch.no_grad():
+        for batch in iter_batches(X, batch_size, net):
+            out = forward(net, batch, output, layer=target_name, layer_input=layer is None)
+            value, proba = out if return_proba else (out, None)
+            features.append(value.detach().flatten(1).float().cpu().numpy().copy())  # not a view the module may reuse
+            if return_proba:
+                probas.append(proba.float().cpu().numpy().astype(np.float64))
     E = np.concatenate(features).astype(np.float32, copy=False) if features else np.empty((0, 0), np.float32)
     if return_proba:
         return E, (np.concatenate(probas) if probas else np.empty((0, 0)))

@@ -16,9 +16,10 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._compat import is_lazy_pool, n_rows
+from ..pools._protocol import as_pool, n_rows
 from ._batches import iter_batches
 from ._embedding import last_linear_name
+from ._forward import forward
 from ._outputs import resolve_device
 
 __all__ = ["FrozenFeatures", "build_backbone", "file_sha256"]
@@ -93,7 +94,7 @@ def _module_digest(module):
 def pool_fingerprint(X, batch_size=1024):
     """SHA-256 of a pool's shape, dtype and every row's bytes (an array, memmap, ``Dataset`` or pool object)."""
     digest = hashlib.sha256()
-    if not is_lazy_pool(X):
+    if not as_pool(X).lazy:
         X = np.asarray(X)
     for batch in iter_batches(X, batch_size):
         batch = np.ascontiguousarray(np.asarray(batch))
@@ -235,11 +236,9 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
     def transform_rows(self, X):
         """Features of ``X`` without the cache: float32 ``(n, d)``, batched."""
         check_is_fitted(self, "module_")
-        captured = []
         penultimate = self.layer is None
 
-        def hook(mod, inputs, output):
-            value = inputs[0] if penultimate else output
+        def features(value):
             if penultimate and value.dim() > 2:
                 raise ValueError(
                     f"the input of the last nn.Linear of {type(self.module_).__name__} ({self.layer_!r}) has shape "
@@ -248,10 +247,9 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
                 )
             if value.dim() == 4 and not penultimate:
                 value = value.mean(dim=(2, 3))
-            captured.append(value.flatten(1).float().cpu())
+            return value.flatten(1).float().cpu()
 
         timm_head = penultimate and hasattr(self.module_, "forward_head") and hasattr(self.module_, "forward_features")
-        handle = dict(self.module_.named_modules())[self.layer_].register_forward_hook(hook) if not timm_head else None
         loader_options = type("Options", (), {"iterator_valid__num_workers": self.num_workers})
         autocast = torch.autocast(
             self.device_.type,
@@ -259,29 +257,23 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
             enabled=bool(self.mixed_precision),
         )
         parts, self.n_embedded_ = [], 0
-        try:
-            with torch.inference_mode(), autocast:
-                for batch in iter_batches(X, self.batch_size, loader_options):
-                    if not torch.is_tensor(batch):
-                        batch = np.asarray(batch)
-                        batch = batch if batch.flags.writeable else batch.copy()  # a read-only memmap's rows
-                    xb = torch.as_tensor(batch)
-                    xb = xb.to(self.device_, dtype=torch.float32, non_blocking=True)
-                    xb_in = self.preprocess(xb) if self.preprocess is not None else xb
-                    if timm_head:  # timm's own pre-logits features (pooled), whatever its head is
-                        captured.append(
-                            self.module_.forward_head(self.module_.forward_features(xb_in), pre_logits=True)
-                        )
-                        captured[-1] = captured[-1].flatten(1).float().cpu()
-                    else:
-                        self.module_(xb_in)
-                    features = torch.cat(captured)
-                    captured.clear()
-                    parts.append(features.numpy())
-                    self.n_embedded_ += len(xb)
-        finally:
-            if handle is not None:
-                handle.remove()
+        with torch.inference_mode(), autocast:
+            for batch in iter_batches(X, self.batch_size, loader_options):
+                if not torch.is_tensor(batch):
+                    batch = np.asarray(batch)
+                    batch = batch if batch.flags.writeable else batch.copy()  # a read-only memmap's rows
+                xb = torch.as_tensor(batch)
+                xb = xb.to(self.device_, dtype=torch.float32, non_blocking=True)
+                xb_in = self.preprocess(xb) if self.preprocess is not None else xb
+                if timm_head:  # timm's own pre-logits features (pooled), whatever its head is
+                    value = self.module_.forward_head(self.module_.forward_features(xb_in), pre_logits=True)
+                    parts.append(value.flatten(1).float().cpu().numpy())
+                else:  # the pass stops at the layer: the layers after it are not run
+                    value = forward(
+                        self.module_, xb_in, "features", layer=self.layer_, layer_input=penultimate, device=self.device_
+                    )
+                    parts.append(features(value).numpy().copy())  # not a view of a tensor the module may reuse
+                self.n_embedded_ += len(xb)
         return np.concatenate(parts).astype(np.float32, copy=False) if parts else np.empty((0, 0), np.float32)
 
     def transform(self, X):

@@ -12,11 +12,12 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
-from ..utils._compat import n_rows
+from ..pools._protocol import n_rows
 from ._batches import first_row, iter_batches, resolve_batch_size
 from ._embedding import last_linear_name
+from ._forward import batch_rows, forward, map_tensors, module_args, slice_rows, to_device
 from ._modes import eval_mode
-from ._outputs import first_output, log_proba_fn, to_tensor
+from ._outputs import first_output, log_proba_fn
 
 __all__ = ["per_sample_grad_norms", "select_parameters", "SAMPLE_LOSSES", "GRAD_NORMS"]
 
@@ -113,12 +114,15 @@ def per_sample_grad_norms(
     ----------
     net : initialized skorch NeuralNet
         Its ``criterion_`` must be ``CrossEntropyLoss`` or ``NLLLoss``.
-    X : array of shape (n, ...), torch ``Dataset`` or pool object
+    X : array of shape (n, ...), dict of arrays, torch ``Dataset`` or pool object
         Rows in the form the module takes them (float32 for the zoo's models).
         It is read in order, one chunk at a time: a ``Dataset`` (items ``x``
         or ``(x, target)``) through a ``DataLoader`` (``iterator_valid__num_workers``
         of the net sets its workers), a pool object
-        (:class:`skal.pools.ParquetPool`) with ``take``.
+        (:class:`skal.pools.ParquetPool`) with ``take``. A dict
+        (``input_ids``, ``attention_mask``) reaches the module's ``forward`` as
+        keyword arguments, as skorch passes it, on every path (``vmap`` maps
+        over each of its entries).
     loss : "entropy", "expected" or callable
         The per-sample loss of the row's log-probabilities ``(C,)`` (see
         ``SAMPLE_LOSSES``); a callable gets that tensor and returns a scalar.
@@ -196,7 +200,7 @@ def _shortcut_layers(module, names, X, device):
     ]
     try:
         with torch.no_grad():
-            module(to_tensor(first_row(X), device))
+            forward(module, first_row(X), "raw", device=device)
     finally:
         for h in handles:
             h.remove()
@@ -298,12 +302,12 @@ def _rows_independent(module, X, net):
     rows (attention across the batch, BatchNorm on batch statistics) makes
     one batched backward give the gradient of the batch's loss, not each row's.
     """
-    pair = to_tensor(next(iter(iter_batches(X, 2, net))), net.device)
-    if len(pair) < 2:
+    pair = to_device(next(iter(iter_batches(X, 2, net))), net.device)
+    if batch_rows(pair) < 2:
         return True
     with torch.no_grad():
-        together = first_output(module(pair))
-        alone = torch.cat([first_output(module(pair[i : i + 1])) for i in range(2)])
+        together = forward(net, pair, "logits")
+        alone = torch.cat([forward(net, slice_rows(pair, slice(i, i + 1)), "logits") for i in range(2)])
     return together.shape == alone.shape and torch.allclose(together, alone, rtol=1e-4, atol=1e-6)
 
 
@@ -336,7 +340,9 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
 
     def sample_loss(params, shifts, x):
         state["shifts"], state["captured"] = shifts, {}
-        out = first_output(functional_call(module, {**params, **frozen}, (x.unsqueeze(0),)))
+        # the row as a batch of one, passed as skorch's infer passes a batch (a dict as keywords)
+        args, kwargs = module_args(map_tensors(lambda t: t.unsqueeze(0), x))
+        out = first_output(functional_call(module, {**params, **frozen}, args, kwargs))
         return loss(to_log_proba(out)[0]), dict(state["captured"])
 
     grads_of = vmap(grad(sample_loss, argnums=(0, 1), has_aux=True), in_dims=(None, None, 0), randomness="different")
@@ -345,7 +351,7 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
     start = 0
     try:
         for batch in iter_batches(X, batch_size, net):
-            xb = to_tensor(batch, device)
+            xb = to_device(batch, device)
             (grads, output_grads), captured = grads_of(params, shifts, xb)
             columns = []
             for n in names:
@@ -354,8 +360,9 @@ def _norms_vmap(module, X, names, loss, to_log_proba, reduce, batch_size, net):
                     continue
                 layer, kind = n.rsplit(".", 1)
                 columns.append(_shortcut_column(shortcut[layer][0], kind, captured[layer], output_grads[layer]))
-            scores[start : start + len(xb)] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
-            start += len(xb)
+            rows = batch_rows(xb)
+            scores[start : start + rows] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
+            start += rows
     finally:
         for h in handles:
             h.remove()
@@ -384,10 +391,10 @@ def _norms_batched(module, X, names, loss, to_log_proba, reduce, batch_size, net
     start = 0
     try:
         for batch in iter_batches(X, batch_size, net):
-            xb = to_tensor(batch, device)
+            xb = to_device(batch, device)
             state["shifts"], state["captured"] = {}, {}
             with torch.enable_grad():
-                losses = row_loss(to_log_proba(first_output(module(xb))))
+                losses = row_loss(forward(net, xb, "log_proba"))
                 layers = list(state["shifts"])
                 output_grads = dict(
                     zip(layers, torch.autograd.grad(losses.sum(), [state["shifts"][k] for k in layers]))
@@ -399,8 +406,9 @@ def _norms_batched(module, X, names, loss, to_log_proba, reduce, batch_size, net
                     columns.append(
                         _shortcut_column(shortcut[layer][0], kind, state["captured"][layer], output_grads[layer])
                     )
-                scores[start : start + len(xb)] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
-            start += len(xb)
+                rows = batch_rows(xb)
+                scores[start : start + rows] = reduce(torch.stack(columns, dim=1).double()).cpu().numpy()
+            start += rows
     finally:
         for h in handles:
             h.remove()
@@ -416,11 +424,11 @@ def _norms_loop(module, X, names, loss, to_log_proba, reduce, batch_size, net):
     zero = torch.zeros((), device=device)
     i = 0
     for batch in iter_batches(X, resolve_batch_size(batch_size, net, X), net):
-        xb = to_tensor(batch, device)
-        for j in range(len(xb)):  # one backward per row, a batch of one
+        xb = to_device(batch, device)
+        for j in range(batch_rows(xb)):  # one backward per row, a batch of one
             # autograd.grad leaves the parameters' .grad untouched (no zero_grad needed)
-            out = first_output(module(xb[j : j + 1]))
-            grads = torch.autograd.grad(loss(to_log_proba(out)[0]), chosen, allow_unused=True)
+            log_p = forward(net, slice_rows(xb, slice(j, j + 1)), "log_proba")
+            grads = torch.autograd.grad(loss(log_p[0]), chosen, allow_unused=True)
             norms = torch.stack([torch.linalg.vector_norm(g) if g is not None else zero for g in grads])
             scores[i] = reduce(norms.double()[None])[0].item()
             i += 1

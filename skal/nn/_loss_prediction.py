@@ -9,6 +9,7 @@ from skorch.dataset import unpack_data
 
 from ._batches import iter_batches, resolve_batch_size
 from ._embedding import last_linear_name
+from ._forward import forward
 from ._outputs import first_output, log_proba_fn, to_tensor
 
 __all__ = ["LossPredictionNet", "LossPredictionModule", "ranking_loss"]
@@ -211,15 +212,15 @@ class LossPredictionNet(NeuralNetClassifier):
         ``X`` (an array, a torch ``Dataset`` or a pool object such as
         :class:`skal.pools.ParquetPool`) is read in order, ``batch_size`` rows
         at a time (all at once for -1); a ``Dataset`` through a ``DataLoader``
-        with ``iterator_valid__num_workers`` workers.
+        with ``iterator_valid__num_workers`` workers; a dict (``input_ids``,
+        ``attention_mask``) reaches the module's ``forward`` as keywords.
         """
         self.check_is_fitted()
         out = []
         self._set_training(False)
         with torch.no_grad():
             for batch in iter_batches(X, resolve_batch_size(self.batch_size, self, X), self):
-                xb = to_tensor(batch, self.device)
                 with self._tapped() as features:
-                    self.module_(xb)
+                    forward(self, batch, "raw")
                 out.append(self.lossnet_(features).double().cpu().numpy())
         return np.concatenate(out) if out else np.empty(0)

@@ -5,10 +5,11 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..utils._compat import n_rows
+from ..pools._protocol import n_rows
 from ._batches import iter_batches, resolve_batch_size
+from ._forward import batch_rows, forward, to_device
 from ._modes import eval_mode
-from ._outputs import first_output, log_proba_fn, to_tensor
+from ._outputs import log_proba_fn
 
 __all__ = [
     "mc_dropout_stats",
@@ -90,11 +91,13 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None, votes=Tru
     Parameters
     ----------
     net : initialized skorch NeuralNet (``CrossEntropyLoss`` or ``NLLLoss``)
-    X : array of shape (n, ...), torch ``Dataset`` or pool object
+    X : array of shape (n, ...), dict of arrays, torch ``Dataset`` or pool object
         A ``Dataset`` (items ``x`` or ``(x, target)``) is streamed through a
         ``DataLoader`` (``iterator_valid__num_workers`` of the net sets its
         workers); a pool object (:class:`skal.pools.ParquetPool`) is read with
-        ``take``, batch by batch.
+        ``take``, batch by batch; a dict (``input_ids``, ``attention_mask``)
+        reaches the module's ``forward`` as keyword arguments, as skorch
+        passes it (:func:`skal.nn._forward.forward`).
     n_samples : int
         T, the number of stochastic passes (10 in the code of Ash et al. and of Chandra et al.).
     seed : int
@@ -125,7 +128,7 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None, votes=Tru
     if int(n_samples) < 1:
         raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
     module = net.module_
-    to_log_proba = log_proba_fn(net)
+    log_proba_fn(net)  # an unsupported criterion is refused before any pass
     n = n_rows(X)
     batch_size = resolve_batch_size(batch_size, net, X)
     device = torch.device(net.device)
@@ -140,10 +143,10 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None, votes=Tru
             # reading a batch may draw from the global CPU generator (a Dataset's random transform): the passes go
             # on from where the previous batch's passes left the stream, so how the rows are stored cannot shift it
             torch.set_rng_state(stream)
-            xb = to_tensor(batch, device)
+            xb = to_device(batch, device)
             sum_p = sum_h = counts = None
             for _ in range(int(n_samples)):
-                log_p = to_log_proba(first_output(module(xb)))
+                log_p = forward(net, xb, "log_proba")
                 if not log_p.is_floating_point() or log_p.dtype in (torch.float16, torch.bfloat16):
                     log_p = log_p.float()
                 p = log_p.exp()
@@ -164,14 +167,14 @@ def mc_dropout_stats(net, X, *, n_samples=10, seed=0, batch_size=None, votes=Tru
                 mean_proba = np.empty((n, n_classes))
                 mean_entropy = np.empty(n)
                 votes_out = np.zeros((n, n_classes), dtype=np.int32)
-            rows = slice(start, start + len(xb))
+            rows = slice(start, start + batch_rows(xb))
             mean_proba[rows] = sum_p.cpu().numpy()
             mean_proba[rows] /= n_samples
             mean_entropy[rows] = sum_h.cpu().numpy()
             mean_entropy[rows] /= n_samples
             if votes:
                 votes_out[rows] = counts.cpu().numpy()
-            start += len(xb)
+            start = rows.stop
     if start != n:
         raise ValueError(f"mc_dropout_stats: X yielded {start} rows, but has {n}.")
     if mean_proba is None:
@@ -281,7 +284,7 @@ def mc_dropout_log_proba(net, X, *, n_samples=20, seed=0, batch_size=None):
     Parameters
     ----------
     net : initialized skorch NeuralNet (``CrossEntropyLoss`` or ``NLLLoss``)
-    X : array of shape (n, ...), torch ``Dataset`` or pool object
+    X : array of shape (n, ...), dict of arrays, torch ``Dataset`` or pool object
     n_samples : int
         K, the number of masks.
     seed : int
@@ -305,7 +308,7 @@ def mc_dropout_log_proba(net, X, *, n_samples=20, seed=0, batch_size=None):
     if int(n_samples) < 1:
         raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
     module = net.module_
-    to_log_proba = log_proba_fn(net)
+    log_proba_fn(net)  # an unsupported criterion is refused before any pass
     n = n_rows(X)
     batch_size = resolve_batch_size(batch_size, net, X)
     device = torch.device(net.device)
@@ -313,11 +316,11 @@ def mc_dropout_log_proba(net, X, *, n_samples=20, seed=0, batch_size=None):
     start = 0
     with consistent_dropout(module, seed) as masks, torch.no_grad():
         for batch in iter_batches(X, batch_size, net):
-            xb = to_tensor(batch, device)
+            xb = to_device(batch, device)
             passes = []
             for k in range(int(n_samples)):
                 masks.sample = k
-                passes.append(to_log_proba(first_output(module(xb))).float())
+                passes.append(forward(net, xb, "log_proba").float())
             block = torch.stack(passes, dim=1).cpu().numpy()
             if out is None:
                 out = np.empty((n, int(n_samples), block.shape[2]), dtype=np.float32)

@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
 from ..utils._random import root_seed, torch_seed
+from ._forward import forward
 from ._modes import eval_mode
 from ._outputs import resolve_device, to_tensor
 
@@ -172,13 +173,13 @@ class _SelfSupervised(TransformerMixin, BaseEstimator):
         )
 
     def _map(self, fn, X, dtype):
-        """``fn(module, batch)`` over eval-mode batches of ``X`` without gradients, concatenated as ``dtype``."""
+        """``fn(net, batch)`` over eval-mode batches of ``X`` without gradients, concatenated as ``dtype``."""
         check_is_fitted(self, "net_")
         module = self.net_.module_
         X = self._prepare(X)
         with eval_mode(module), torch.no_grad():
             parts = [
-                fn(module, to_tensor(X[i : i + self.batch_size], self.net_.device)).cpu().numpy().astype(dtype)
+                fn(self.net_, X[i : i + self.batch_size]).cpu().numpy().astype(dtype)
                 for i in range(0, len(X), self.batch_size)
             ]
         return np.concatenate(parts)
@@ -253,7 +254,7 @@ class SimCLR(_SelfSupervised):
 
     def transform(self, X):
         """Encoder features (before the projection head), float32 ``(n, dim)``."""
-        return self._map(lambda module, xb: module.encoder(xb), X, np.float32)
+        return self._map(lambda net, xb: forward(net, xb, "raw"), X, np.float32)  # in eval mode: encoder(x)
 
     def score_samples(self, X):
         """Mean NT-Xent loss of each row against ``n_views`` augmentations, with in-batch negatives (higher = harder).
@@ -271,10 +272,11 @@ class SimCLR(_SelfSupervised):
             for k, start in enumerate(starts):
                 lo = start if (len(X) - start > 1 or k == 0) else max(0, start - self.batch_size + 1)
                 xb = to_tensor(X[lo : start + self.batch_size], self.net_.device)
-                anchor = module.head(module.encoder(xb))
+                # the module's eval-mode forward is its encoder; the projection head is applied here
+                anchor = module.head(forward(self.net_, xb, "raw"))
                 total = torch.zeros(len(xb), device=xb.device)
                 for _ in range(self.n_views):
-                    total += nt_xent(anchor, module.head(module.encoder(augment(xb, g))), self.temperature)
+                    total += nt_xent(anchor, module.head(forward(self.net_, augment(xb, g), "raw")), self.temperature)
                 scores[start : start + self.batch_size] = (total / self.n_views).cpu().numpy()[start - lo :]
         return scores
 
@@ -384,9 +386,9 @@ class VAE(_SelfSupervised):
 
     def transform(self, X):
         """Posterior means, float32 ``(n, latent)``."""
-        return self._map(lambda module, xb: module.mu(module.encoder(xb)), X, np.float32)
+        return self._map(lambda net, xb: forward(net, xb, "features", layer="mu"), X, np.float32)
 
     def score_samples(self, X):
         """Per-row reconstruction MSE + ``kl_weight_`` · KL (higher = harder), float64 ``(n,)``."""
         loss = vae_per_sample_loss
-        return self._map(lambda module, xb: loss(*module(xb), self.kl_weight_).double(), X, np.float64)
+        return self._map(lambda net, xb: loss(*forward(net, xb, "raw"), self.kl_weight_).double(), X, np.float64)

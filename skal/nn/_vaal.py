@@ -7,17 +7,17 @@ representation is least like anything labeled: :class:`skal.strategies.VAAL` pic
 """
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
-from ..utils._compat import is_lazy_pool
+from ..pools._protocol import as_pool
 from ..utils._random import root_seed, torch_seed
 from ._batches import iter_batches
+from ._forward import forward
 from ._modes import eval_mode
-from ._outputs import resolve_device, to_tensor
+from ._outputs import resolve_device
 
 __all__ = ["AdversarialVAE", "vaal_vae_loss", "vaal_discriminator_loss"]
 
@@ -253,9 +253,10 @@ def vaal_input(X):
     A sparse matrix is made dense (the VAE reads dense rows): for a wide sparse pool (TF-IDF) reduce it first,
     e.g. with ``TruncatedSVD``.
     """
-    if is_lazy_pool(X):
+    pool = as_pool(X)
+    if pool.lazy:
         return np.concatenate([np.asarray(b, dtype=np.float32) for b in iter_batches(X, 1024)])
-    if sp.issparse(X):
+    if pool.kind == "sparse":
         return X.toarray().astype(np.float32, copy=False)
     return np.asarray(X, dtype=np.float32)
 
@@ -415,25 +416,27 @@ class AdversarialVAE(TransformerMixin, BaseEstimator):
         return self
 
     def _map(self, fn, X):
+        """``fn(module, mu)`` of the VAE's latent means ``mu`` of batches of ``X``, eval mode, no gradients, float64."""
         check_is_fitted(self, "net_")
         X = vaal_input(X)
         X = X.reshape(len(X), *self.input_shape_)
         module = self.net_.module_
         with eval_mode(module), torch.no_grad():
+            # the VAE's latent means: the pass stops at its ``mu`` layer (the decoder is not run)
             parts = [
-                fn(module, to_tensor(X[i : i + 1024], self.net_.device)).double().cpu().numpy()
+                fn(module, forward(self.net_, X[i : i + 1024], "features", layer="vae.mu")).double().cpu().numpy()
                 for i in range(0, len(X), 1024)
             ]
         return np.concatenate(parts) if parts else np.empty(0)
 
     def score_samples(self, X):
         """The discriminator's probability that each row is labeled (VAAL picks the lowest), float64 ``(n,)``."""
-        return self._map(lambda module, xb: torch.sigmoid(module.labeled_logit(xb)), X)
+        return self._map(lambda module, mu: torch.sigmoid(module.discriminator(mu).squeeze(1)), X)
 
     def decision_function(self, X):
         """The discriminator's logit that each row is labeled: the order of :meth:`score_samples`, never saturated."""
-        return self._map(lambda module, xb: module.labeled_logit(xb), X)
+        return self._map(lambda module, mu: module.discriminator(mu).squeeze(1), X)
 
     def transform(self, X):
         """The VAE's latent means, ``(n, latent)``."""
-        return self._map(lambda module, xb: module.vae.encode(xb)[0], X).astype(np.float32)
+        return self._map(lambda module, mu: mu, X).astype(np.float32)

@@ -12,7 +12,7 @@ stream into one answer per row. Subclasses implement one hook, ``_stream``.
 import numpy as np
 
 from ..exceptions import OracleError
-from ..utils._compat import take_rows
+from ..pools._protocol import take_rows
 
 __all__ = ["Oracle", "RoundContext", "SKIP", "STOP", "UNDO", "row_at"]
 

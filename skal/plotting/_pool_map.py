@@ -34,10 +34,11 @@ def embed(X, *, max_tsne_rows=5000, random_state=0):
     >>> Y.shape, name
     ((8, 2), 'PCA')
     """
-    import scipy.sparse as sp
     from sklearn.decomposition import PCA, TruncatedSVD
 
-    if sp.issparse(X):  # e.g. TF-IDF rows: a 50-dimensional SVD first, as for dense rows
+    from ..pools import as_pool
+
+    if as_pool(X).kind == "sparse":  # e.g. TF-IDF rows: a 50-dimensional SVD first, as for dense rows
         k = max(1, min(50, X.shape[1] - 1, X.shape[0] - 1))
         X = TruncatedSVD(k, random_state=random_state).fit_transform(X)
     X = _numeric_rows(X)

@@ -94,7 +94,7 @@ def dataset_fingerprint(dataset):
             text = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(getattr(dataset, name, None)))  # no addresses
             h.update(f"{name}={text}".encode())
     elif isinstance(dataset, torch.utils.data.TensorDataset):
-        from ..journal import pool_fingerprint
+        from ._fingerprint import pool_fingerprint
 
         for tensor in dataset.tensors:
             h.update(pool_fingerprint(tensor.detach().cpu().numpy()).encode())

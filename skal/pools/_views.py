@@ -3,29 +3,11 @@
 import hashlib
 
 import numpy as np
-import scipy.sparse as sp
 
-__all__ = ["is_pool_object", "CastRows", "RowsView"]
+from ._fingerprint import pool_fingerprint
+from ._protocol import n_rows, take_rows
 
-
-def is_pool_object(X):
-    """True for a *pool object*: ``__len__`` and ``take(rows)``, and not array-like (no ``__array__``).
-
-    Arrays, tensors, DataFrames and Series have ``take`` too, but also
-    ``__array__``: they are not pool objects.
-
-    Examples
-    --------
-    >>> is_pool_object(np.zeros(3)), is_pool_object(RowsView(np.zeros((3, 2)), [0, 2]))
-    (False, True)
-    """
-    return (
-        callable(getattr(X, "take", None))
-        and hasattr(X, "__len__")
-        and not hasattr(X, "__array__")
-        and not isinstance(X, (list, tuple, str, bytes))
-        and not sp.issparse(X)
-    )
+__all__ = ["CastRows", "RowsView"]
 
 
 class _PoolObject:
@@ -70,8 +52,6 @@ class CastRows(_PoolObject):
         return np.asarray(self.X[np.asarray(rows, dtype=np.intp)], dtype=self.dtype)
 
     def fingerprint(self):
-        from ..journal import pool_fingerprint
-
         return pool_fingerprint(self.X)
 
     def __repr__(self):
@@ -97,19 +77,13 @@ class RowsView(_PoolObject):
 
     @property
     def shape(self):
-        from ..utils._compat import n_rows
-
         inner = getattr(self.X, "shape", (n_rows(self.X),))
         return (len(self.rows), *inner[1:])
 
     def take(self, rows):
-        from ..utils._compat import take_rows
-
         return take_rows(self.X, self.rows[np.asarray(rows, dtype=np.intp)])
 
     def fingerprint(self):
-        from ..journal import pool_fingerprint
-
         h = hashlib.sha256(pool_fingerprint(self.X).encode())
         h.update(self.rows.tobytes())
         return h.hexdigest()

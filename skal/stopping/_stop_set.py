@@ -11,8 +11,8 @@ from numbers import Integral
 
 import numpy as np
 
+from ..pools._protocol import n_rows
 from ..utils._adapter import ModelAdapter
-from ..utils._compat import n_rows
 from ..utils._random import derive_seed, root_seed
 
 __all__ = ["StopSet", "draw_stop_set", "stop_set_proba", "align_columns"]

@@ -4,9 +4,9 @@ from functools import partial
 
 import numpy as np
 
+from ..pools._scoring import map_rows
 from ..utils._estimator import is_skorch, predict_proba_rows
 from ..utils._random import as_generator
-from ..utils._scoring import map_rows
 from ._base import QueryStrategy
 from ._features import net_features, pool_features
 

@@ -7,11 +7,13 @@ from functools import partial
 import numpy as np
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._compat import n_rows
+from ..pools._protocol import as_pool, n_rows
+from ..pools._scoring import as_net_input, map_rows
+from ..targets import ALL_KINDS, CLASS_KINDS
 from ..utils._estimator import require_proba
-from ..utils._scoring import as_net_input, map_rows
 from ..utils._selection import top_k
 from ..utils._validation import check_labeled_mask, check_n_query, check_proba
 
@@ -122,6 +124,27 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
 
     _requires = frozenset()
     _permutation_equivariant = False
+    #: True when the strategy models the pool's rows itself (VAAL's VAE): NaN in a row is then not for it.
+    _reads_rows = False
+
+    def __sklearn_tags__(self):
+        """``input_tags``: whether the strategy itself takes a sparse pool (``sparse``) and NaN/inf (``allow_nan``).
+
+        A strategy passes the pool on as given, so both are the estimator's to accept or refuse. One that
+        measures the rows' features (an ``"embedding"`` in ``_requires``) works on dense, finite features: no
+        NaN, and sparse only through an ``embedding=`` transformer whose tags take it; one that models the rows
+        (``_reads_rows``) takes no NaN. Composites take what all their inner strategies take, in every round.
+        """
+        tags = super().__sklearn_tags__()
+        parts = self._parts() if hasattr(self, "_parts") else ()  # a schedule's parts, its defaults included
+        inner = [get_tags(s).input_tags for s in (*_inner_strategies(self), *parts)]
+        features = "embedding" in self._requires
+        embedding = getattr(self, "embedding", None)
+        transformer = hasattr(embedding, "fit") and hasattr(embedding, "transform") and hasattr(embedding, "get_params")
+        sparse = not features or (transformer and get_tags(embedding).input_tags.sparse)
+        tags.input_tags.sparse = bool(sparse) and all(t.sparse for t in inner)
+        tags.input_tags.allow_nan = not (features or self._reads_rows) and all(t.allow_nan for t in inner)
+        return tags
 
     @property
     def _pool_agnostic(self):
@@ -136,6 +159,18 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
     def requirements(self):
         """What this strategy, in any round, may ask of the estimator (e.g. ``{"proba"}``)."""
         return set(self._requires)
+
+    def target_kinds(self):
+        """The target kinds (:mod:`skal.targets`) this strategy serves.
+
+        A strategy that reads class probabilities, a net's class outputs or
+        its loss serves single-label classification (``"binary"``,
+        ``"multiclass"``); one that reads only the pool's rows (``Random``, the
+        representation strategies) serves every kind, regression and
+        multi-label included. The learner refuses a strategy given another
+        kind before any label is asked.
+        """
+        return set(CLASS_KINDS) if self.requirements() & {"proba", "net", "loss"} else set(ALL_KINDS)
 
     def needs(self, labeled=None):
         """What ``fit`` with this labeled mask will ask of the estimator: a subset of :meth:`requirements`.
@@ -250,7 +285,7 @@ class ScoringStrategy(QueryStrategy):
         return (
             self._scores_whole_pool
             and type(self)._candidates is ScoringStrategy._candidates
-            and isinstance(X, np.ndarray)
+            and as_pool(X).ndarray is not None
             and X.ndim >= 1
             and len(labeled) <= 1.25 * self.n_available_
         )

@@ -4,9 +4,9 @@ from functools import partial
 
 import numpy as np
 
+from ..pools._scoring import map_rows
 from ..utils._estimator import require_net
 from ..utils._random import as_generator
-from ..utils._scoring import map_rows
 from ._base import QueryStrategy
 from ._subsample import draw_candidates
 

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from ..utils._scoring import chunk_seed, map_rows
+from ..pools._scoring import chunk_seed, map_rows
 from ._batchbald import check_dropout_net
 from ._scores import bald, entropy
 from ._subsample import CandidateScoringStrategy

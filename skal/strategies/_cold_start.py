@@ -10,7 +10,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone
 
-from ..utils._compat import take_rows
+from ..pools._protocol import take_rows
 from ..utils._random import as_generator, seed_params
 from ..utils._selection import group_rows, top_k
 from ..utils._validation import check_proba

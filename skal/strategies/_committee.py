@@ -9,8 +9,8 @@ Sompolinsky (COLT 1992) and McCallum & Nigam (ICML 1998).
 
 import numpy as np
 
+from ..pools._protocol import take_rows
 from ..utils._adapter import ModelAdapter
-from ..utils._compat import take_rows
 from ..utils._estimator import predict_proba_rows
 from ..utils._random import as_generator
 from ._base import QueryStrategy

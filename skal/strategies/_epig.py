@@ -5,7 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ..utils._compat import n_rows
+from ..pools._protocol import n_rows
 from ._batchbald import _MAX_SEED, BLOCK_BYTES, _xlogx, check_dropout_net, consistent_log_proba
 from ._subsample import CandidateScoringStrategy
 
@@ -150,7 +150,7 @@ class EPIG(CandidateScoringStrategy):
 
     def _score(self, X, rows, estimator):
         from ..nn import mc_dropout_log_proba
-        from ..utils._scoring import map_rows
+        from ..pools._scoring import map_rows
 
         seed = int(self._rng.integers(_MAX_SEED))
         if self.target is None:

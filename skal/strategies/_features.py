@@ -6,10 +6,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from ..utils._compat import is_lazy_pool, is_torch_dataset, n_rows
+from ..pools._protocol import as_pool, n_rows
+from ..pools._scoring import all_rows, map_rows
 from ..utils._estimator import is_skorch
 from ..utils._random import as_generator
-from ..utils._scoring import all_rows, map_rows
 from ._base import QueryStrategy
 
 __all__ = ["pool_features", "input_features", "EmbeddingStrategy"]
@@ -41,15 +41,16 @@ def input_features(X, who="this strategy", embedding="input"):
     ValueError: TypiClust(embedding='input') measures distances ... but the pool is a list ...
     """
     head = f"{who}(embedding={embedding!r}) measures distances between the pool's own rows of numbers, but the pool is "
-    if is_lazy_pool(X):  # a torch Dataset or a pool object: its rows are read in chunks, flattened
+    pool = as_pool(X)
+    if pool.lazy:  # a torch Dataset or a pool object: its rows are read in chunks, flattened
         return _lazy_features(X)
-    if sp.issparse(X):
+    if pool.kind == "sparse":
         raise ValueError(
             f"{head}a scipy sparse matrix, which skal does not densify: pass embedding=TruncatedSVD(100) "
             "(sklearn.decomposition) or another transformer that gives dense features, e.g. "
             "make_pipeline(TfidfVectorizer(), TruncatedSVD(100)) for texts."
         )
-    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # a pandas DataFrame
+    if pool.kind == "frame":
         other = [str(c) for c, t in X.dtypes.items() if getattr(t, "kind", "O") not in _NUMERIC_KINDS]
         if other:
             raise ValueError(
@@ -58,7 +59,7 @@ def input_features(X, who="this strategy", embedding="input"):
                 "(sklearn.compose), or a callable X -> features."
             )
         return X.to_numpy()
-    if isinstance(X, (list, tuple)):
+    if pool.kind in ("objects", "mapping") or pool.is_list:
         raise ValueError(
             f"{head}a {type(X).__name__} (texts or other objects). Pass embedding= a transformer, e.g. "
             "make_pipeline(TfidfVectorizer(), TruncatedSVD(100)) for texts, or a callable X -> features; "
@@ -77,14 +78,14 @@ def _lazy_features(X):
     """Every row of a torch ``Dataset`` or a pool object, flattened, as float32 ``(n, d)``, read chunk by chunk.
 
     Past the memory budget (scikit-learn's ``working_memory``) the result is
-    memory-mapped (:func:`skal.utils._scoring.new_output`).
+    memory-mapped (:func:`skal.pools._scoring.new_output`).
     """
     return map_rows(X, all_rows(X), flat_rows, None)
 
 
 def flat_rows(estimator, inputs, start):
     """The rows of one chunk, flattened to float32 ``(n, d)`` (a ``Subset`` read through a ``DataLoader``)."""
-    if is_torch_dataset(inputs):  # read through a DataLoader with its own generator: torch's global one is untouched
+    if as_pool(inputs).kind == "dataset":  # read through a DataLoader with its own generator, not torch's global one
         from ..nn._batches import iter_batches
 
         parts = [xb.numpy().reshape(len(xb), -1) for xb in iter_batches(inputs, max(len(inputs), 1))]

@@ -6,10 +6,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 
-from ..utils._compat import n_rows, take_rows
+from ..pools._protocol import n_rows, take_rows
+from ..pools._scoring import map_rows
 from ..utils._estimator import is_skorch, predict_proba_rows
 from ..utils._random import as_generator
-from ..utils._scoring import map_rows
 from ..utils._selection import top_k
 from ._base import QueryStrategy
 from ._features import _is_transformer, input_features, net_features, pool_features

@@ -2,8 +2,8 @@
 
 from functools import partial
 
+from ..pools._scoring import map_rows
 from ..utils._estimator import require_net
-from ..utils._scoring import map_rows
 from ._subsample import CandidateScoringStrategy
 
 __all__ = ["GradNorm", "LPLgrad"]

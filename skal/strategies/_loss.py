@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..utils._scoring import map_rows
+from ..pools._scoring import map_rows
 from ._subsample import CandidateScoringStrategy
 
 __all__ = ["LearningLoss"]

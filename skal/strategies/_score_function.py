@@ -5,8 +5,8 @@ from functools import partial
 
 import numpy as np
 
-from ..utils._compat import n_rows
-from ..utils._scoring import map_rows
+from ..pools._protocol import n_rows
+from ..pools._scoring import map_rows
 from ._base import ScoringStrategy
 
 __all__ = ["ScoreFunction"]

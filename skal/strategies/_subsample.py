@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 
-from ..utils._compat import take_rows
+from ..pools._protocol import take_rows
 from ..utils._random import as_generator
 from ._base import QueryStrategy, ScoringStrategy, inner_scores
 

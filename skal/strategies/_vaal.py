@@ -55,6 +55,7 @@ class VAAL(QueryStrategy):
     """
 
     _pool_agnostic = False  # the rows themselves are modelled
+    _reads_rows = True  # a VAE on the rows: a NaN gives NaN scores (a sparse pool is made dense)
 
     def __init__(self, model=None, random_state=None):
         self.model = model

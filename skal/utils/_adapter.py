@@ -10,7 +10,8 @@ that knows how a skorch net differs from a scikit-learn estimator.
 import numpy as np
 from sklearn.base import clone
 
-from ._compat import accepts_nan, is_lazy_pool, is_torch_dataset, n_rows, take_rows
+from ..pools._protocol import as_pool
+from ._compat import accepts_nan
 from ._estimator import CHUNK_ROWS, is_skorch
 from ._random import seed_params, torch_seed
 
@@ -56,9 +57,15 @@ class ModelAdapter:
     (4, 3)
     """
 
-    def __init__(self, estimator):
+    def __init__(self, estimator, target=None):
         self.estimator = estimator
         self.is_net = is_skorch(estimator)
+        self.target = target  # a skal.targets.TargetKind; None: single-label classification
+
+    @property
+    def single_label(self):
+        """True for single-label classification: labels encoded as codes, probabilities one column per class."""
+        return self.target is None or self.target.kind in ("binary", "multiclass")
 
     @property
     def name(self):
@@ -95,12 +102,13 @@ class ModelAdapter:
         taken. Other pools (a torch ``Dataset``: its transform decides the
         dtype) and scikit-learn models get ``X`` as is.
         """
-        if not self.is_net or not isinstance(X, np.ndarray) or X.dtype.kind not in "fiub":
+        pool = as_pool(X)
+        if not self.is_net or pool.ndarray is None or X.dtype.kind not in "fiub":
             return X
         dtype = self.input_dtype(model)
         if dtype is None or X.dtype == dtype:
             return X
-        if isinstance(X, np.memmap):
+        if pool.memmap:
             from ..pools import CastRows
 
             return CastRows(X, dtype)
@@ -109,7 +117,7 @@ class ModelAdapter:
     def _net_input(self, X, model=None):
         """What a net's ``predict_proba`` takes: a Dataset's items as ``(x, 0)``, a pool object's rows cast."""
         X = self.as_input(X, model)
-        if is_torch_dataset(X):
+        if as_pool(X).kind == "dataset":
             from ..pools._torch import InputRows
 
             return InputRows(X)
@@ -118,13 +126,10 @@ class ModelAdapter:
     def _proba(self, model, X):
         """``model.predict_proba(X)``; a pool object (not a Dataset) is scored chunk by chunk."""
         X = self._net_input(X, model) if self.is_net else X
-        if is_lazy_pool(X) and not is_torch_dataset(X):
-            n = n_rows(X)
-            parts = [
-                np.asarray(model.predict_proba(take_rows(X, np.arange(start, min(start + CHUNK_ROWS, n)))))
-                for start in range(0, n, CHUNK_ROWS)
-            ]
-            return np.concatenate(parts)
+        pool = as_pool(X)
+        if pool.kind == "rows":
+            parts = pool.batches(batch_rows=CHUNK_ROWS)
+            return np.concatenate([np.asarray(model.predict_proba(part)) for _, part in parts])
         return np.asarray(model.predict_proba(X))
 
     def new(self, n_classes=None, seed=None, warm_start=False):
@@ -168,17 +173,29 @@ class ModelAdapter:
         """Fit ``model`` on ``(X, labels)`` under ``seed`` and return it (``partial`` continues a net)."""
         if not self.is_net:
             return model.fit(X, labels)
-        codes = self.encode(labels, classes)
+        codes = self.encode(labels, classes) if self.single_label else self._net_targets(labels)
         with torch_seed(seed):
             fit = model.partial_fit if partial else model.fit
-            if is_torch_dataset(X):  # skorch trains on the targets a dataset yields: the oracle's, as codes
+            if as_pool(X).kind == "dataset":  # skorch trains on the targets a dataset yields: the oracle's, as codes
                 from ..pools._torch import LabeledRows
 
                 return fit(LabeledRows(X, codes), None)
             return fit(X, codes)
 
+    def _net_targets(self, labels):
+        """A regression or multi-label net's targets: float32, a column per output (``(n, 1)`` for regression)."""
+        values = np.asarray(labels, dtype=np.float32)
+        return values.reshape(len(values), -1)
+
     def predict_proba(self, model, X, classes):
-        """Probabilities with one column per entry of ``classes`` (zeros for classes the model never saw)."""
+        """Probabilities with one column per entry of ``classes`` (zeros for classes the model never saw).
+
+        A multi-label target gives one column per label: the probability that
+        the label applies (a ``MultiOutputClassifier``'s per-label pairs are
+        reduced to their positive column).
+        """
+        if self.target is not None and self.target.is_multilabel:
+            return self._label_proba(model, X)
         proba = self._proba(model, X)
         if self.is_net:
             return proba
@@ -189,16 +206,34 @@ class ModelAdapter:
         full[:, columns] = proba
         return full
 
+    def _label_proba(self, model, X):
+        """``(n, n_labels)`` probabilities that each label applies."""
+        X = self._net_input(X, model) if self.is_net else X
+        proba = model.predict_proba(X)
+        if isinstance(proba, list):  # MultiOutputClassifier: one (n, k) array per label
+            return np.column_stack([_positive_column(p, c) for p, c in zip(proba, model.classes_)])
+        return np.asarray(proba)
+
     def predict(self, model, X, classes):
-        """Labels from ``classes``."""
+        """Labels from ``classes``; a regression model's values; a multi-label model's 0/1 rows."""
+        if self.is_net and not self.single_label:
+            values = np.asarray(model.predict(self._net_input(X, model)))
+            if self.target.is_multilabel:  # skorch's predict takes the argmax; a label applies past 0.5
+                return (self._label_proba(model, X) > 0.5).astype(np.int64)
+            return values.reshape(len(values)) if values.ndim == 2 and values.shape[1] == 1 else values
         if self.is_net:
             return classes[self._proba(model, X).argmax(axis=1)]
-        if is_lazy_pool(X):
+        if as_pool(X).lazy:
             return self._predict_chunks(model, X)
         return model.predict(X)
 
     @staticmethod
     def _predict_chunks(model, X):
-        n = n_rows(X)
-        parts = [model.predict(take_rows(X, np.arange(s, min(s + CHUNK_ROWS, n)))) for s in range(0, n, CHUNK_ROWS)]
-        return np.concatenate(parts)
+        return np.concatenate([model.predict(part) for _, part in as_pool(X).batches(batch_rows=CHUNK_ROWS)])
+
+
+def _positive_column(proba, classes):
+    """The probability of class 1 from one label's ``(n, k)`` probabilities (0 when the label was never seen)."""
+    proba, classes = np.asarray(proba), np.asarray(classes)
+    hit = np.flatnonzero(classes == 1)
+    return proba[:, hit[0]] if hit.size else np.zeros(len(proba))

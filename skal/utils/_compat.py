@@ -1,13 +1,11 @@
 """The one place skal reaches into scikit-learn helpers that are not (yet) public API.
 
 Everything else in skal imports these names from here, so a scikit-learn
-release that moves them needs one edit.
+release that moves them needs one edit. The exception is :mod:`skal.pools`,
+the bottom layer, which imports ``_safe_indexing`` and ``_num_samples`` itself
+so that it imports nothing of skal.
 """
 
-import sys
-
-import numpy as np
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     Hidden,
@@ -18,14 +16,12 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils._tags import get_tags
-from sklearn.utils.validation import _check_feature_names, _check_n_features, _num_samples
+from sklearn.utils.validation import _check_feature_names, _check_n_features
+
+from ..pools import as_pool
 
 __all__ = [
     "set_features_in",
-    "take_rows",
-    "n_rows",
-    "is_torch_dataset",
-    "is_lazy_pool",
     "accepts_nan",
     "HasMethods",
     "Hidden",
@@ -35,59 +31,6 @@ __all__ = [
     "StrOptions",
     "validate_parameter_constraints",
 ]
-
-
-def is_torch_dataset(X):
-    """True for a map-style ``torch.utils.data.Dataset`` (never imports torch: none exists before it is loaded)."""
-    data = sys.modules.get("torch.utils.data")
-    return data is not None and isinstance(X, data.Dataset)
-
-
-def is_lazy_pool(X):
-    """True for a pool read on demand: a torch ``Dataset`` or a pool object (``take`` + ``__len__``)."""
-    from ..pools._views import is_pool_object
-
-    return is_pool_object(X) or is_torch_dataset(X)
-
-
-def take_rows(X, rows):
-    """Rows ``rows`` of a pool, in the pool's own type.
-
-    An ndarray, a scipy sparse matrix, a pandas DataFrame (column names and
-    dtypes kept) or a list of texts or other objects: the wrapped estimator
-    receives the rows exactly as a user would hand them to it. A *pool object*
-    (``__len__`` and ``take(rows)``, not array-like, e.g.
-    :class:`skal.pools.ParquetPool`) gives ``X.take(rows)``; a torch ``Dataset``
-    gives ``torch.utils.data.Subset(X, rows)``.
-
-    Examples
-    --------
-    >>> take_rows(["a", "b", "c"], [2, 0])
-    ['c', 'a']
-    """
-    from ..pools._views import is_pool_object
-
-    if is_pool_object(X):
-        return X.take(np.asarray(rows, dtype=np.intp))
-    if is_torch_dataset(X):
-        from ..pools._torch import subset
-
-        return subset(X, rows)
-    return _safe_indexing(X, rows, axis=0)
-
-
-def n_rows(X):
-    """Number of rows of a pool of any type skal accepts.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> n_rows(np.zeros((4, 2))), n_rows(["x", "y"])
-    (4, 2)
-    """
-    if is_lazy_pool(X):
-        return len(X)
-    return _num_samples(X)
 
 
 def accepts_nan(estimator):
@@ -122,6 +65,7 @@ def set_features_in(estimator, X):
     """
     for attr in ("n_features_in_", "feature_names_in_"):
         estimator.__dict__.pop(attr, None)
-    if hasattr(X, "shape") and len(X.shape) >= 2 and not is_lazy_pool(X):
-        _check_n_features(estimator, X, reset=True)
-        _check_feature_names(estimator, X, reset=True)
+    pool = as_pool(X)
+    if pool.kind in ("array", "sparse", "frame") and pool.shape is not None and len(pool.shape) >= 2:
+        _check_n_features(estimator, pool.data, reset=True)
+        _check_feature_names(estimator, pool.data, reset=True)

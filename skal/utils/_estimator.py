@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import is_torch_dataset, take_rows
+from ..pools._protocol import as_pool
 from ._random import torch_seed
 from ._validation import check_proba
 
@@ -103,19 +103,20 @@ def iter_proba(estimator, X, rows, *, who="this strategy", chunk_rows=CHUNK_ROWS
     """
     require_proba(estimator, who)
     rows = np.asarray(rows, dtype=np.intp)
+    pool = as_pool(X)
     for start in range(0, len(rows), chunk_rows):
         positions = slice(start, min(start + chunk_rows, len(rows)))
         chunk_rows_ = rows[positions]
-        if isinstance(X, np.ndarray):  # rows need not be sorted: the span is from the smallest to the largest
+        if pool.ndarray is not None:  # rows need not be sorted: the span is from the smallest to the largest
             first, last = int(chunk_rows_.min()), int(chunk_rows_.max())
-        if isinstance(X, np.ndarray) and last - first + 1 <= chunk_rows_.size * 1.25:
+        if pool.ndarray is not None and last - first + 1 <= chunk_rows_.size * 1.25:
             # Nearly contiguous rows of an array or memmap: score the span as a view (no gathered copy) and
             # keep the rows asked for; a few labeled rows inside the span are scored and dropped.
             proba = np.asarray(estimator.predict_proba(X[first : last + 1]), dtype=np.float64)[chunk_rows_ - first]
             yield positions, check_proba(proba, estimator=estimator)
             continue
-        chunk = take_rows(X, chunk_rows_)
-        if is_torch_dataset(chunk):
+        chunk = pool.take(chunk_rows_)
+        if pool.kind == "dataset":
             from ..pools._torch import InputRows
 
             chunk = InputRows(chunk)

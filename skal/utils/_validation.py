@@ -85,7 +85,39 @@ def is_missing(values):
     return np.zeros(values.shape, dtype=bool)
 
 
-def check_answers(labels, n_expected, classes=None, batch=True, seen=None):
+def check_continuous_answers(labels, n_expected, kept):
+    """A regression oracle's answers: one finite number per row, as float64."""
+    try:
+        values = np.asarray(labels, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise OracleError(
+            f"the oracle returned {np.asarray(labels, dtype=object)[:3].tolist()} for a regression target; answer "
+            f"with one number per queried row. {kept}"
+        ) from None
+    if values.ndim != 1 or values.shape[0] != n_expected:
+        raise OracleError(f"the oracle returned {values.shape} values for a batch of {n_expected} rows; one each.")
+    if not np.isfinite(values).all():
+        where = np.flatnonzero(~np.isfinite(values))[:5].tolist()
+        raise OracleError(f"the oracle returned missing values (None/NaN/inf) at batch positions {where}. {kept}")
+    return values
+
+
+def check_indicator_answers(labels, n_expected, n_labels, kept):
+    """A multi-label oracle's answers: one 0/1 row of ``n_labels`` per queried row, as int64."""
+    values = np.asarray(labels)
+    if values.ndim == 1 and n_expected == 1 and values.shape[0] == n_labels:
+        values = values[None, :]
+    if values.ndim != 2 or values.shape != (n_expected, n_labels):
+        raise OracleError(
+            f"the oracle returned labels of shape {values.shape} for {n_expected} rows of a multi-label target with "
+            f"{n_labels} labels; answer each row with a 0/1 row of {n_labels} (MultiLabelBinarizer makes one). {kept}"
+        )
+    if values.dtype.kind not in "biuf" or not np.isin(values, (0, 1)).all():
+        raise OracleError(f"a multi-label answer holds only 0 and 1 (one column per label). {kept}")
+    return values.astype(np.int64)
+
+
+def check_answers(labels, n_expected, classes=None, batch=True, seen=None, target=None):
     """Validate an oracle's answer for a batch of ``n_expected`` rows.
 
     Returns the labels as a 1-D array. Raises :class:`~skal.exceptions.OracleError`
@@ -93,9 +125,15 @@ def check_answers(labels, n_expected, classes=None, batch=True, seen=None):
     ``batch=False`` checks one streamed answer (earlier answers of its batch were kept).
     Labels must be of the type of ``classes`` (or, when the label space is not
     known in advance, of the labels ``seen`` so far): ints, floats, booleans
-    and texts are never cast into one another.
+    and texts are never cast into one another. A continuous ``target``
+    (:class:`skal.targets.TargetKind`) takes one finite number per row; a
+    multi-label one a 0/1 row per row, returned as a 2-D array.
     """
     kept = "Nothing from this batch was stored." if batch else "The answers before this one were kept."
+    if target is not None and target.kind == "continuous":
+        return check_continuous_answers(labels, n_expected, kept)
+    if target is not None and target.is_multilabel:
+        return check_indicator_answers(labels, n_expected, target.n_outputs, kept)
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n_expected:
         raise OracleError(

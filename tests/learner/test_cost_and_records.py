@@ -177,3 +177,15 @@ def test_teach_refuses_a_class_without_a_cost_before_recording_anything():
     assert len(al.labeled_indices_) == 0 and al.history_ == []
     al.teach(rows, np.zeros(len(rows), dtype=int))
     assert al.history_[-1]["total_cost"] == len(rows)
+
+
+def test_a_bad_cost_fails_before_the_journal_is_opened(tmp_path):
+    from skal.journal import LabelJournal
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    path = tmp_path / "labels.db"
+    learner = ActiveLearner(LogisticRegression(), Entropy(), initial_strategy=Random(), cost={0: -1.0}, n_rounds=1)
+    with pytest.raises(ValueError, match="cost"):
+        learner.fit(X, y, journal=path)
+    assert not path.exists() or LabelJournal.open(path, X).close() is None  # not created, or not left locked

@@ -12,7 +12,7 @@ from skorch import NeuralNetClassifier
 import skal.strategies as S
 from skal import ActiveLearner
 from skal.journal import pool_fingerprint
-from skal.utils._compat import n_rows, take_rows
+from skal.pools._protocol import n_rows, take_rows
 
 from ..conftest import make_blobs_pool
 from ..learner.test_determinism import STRATEGIES

@@ -12,7 +12,7 @@ import tempfile
 
 import numpy as np
 
-from ._compat import is_torch_dataset, n_rows, take_rows
+from ._protocol import is_torch_dataset, n_rows, take_rows
 
 __all__ = [
     "map_rows",
@@ -251,7 +251,7 @@ def all_rows(X):
 def as_net_input(inputs):
     """What a skorch net's ``predict_proba`` takes for a chunk: a ``Dataset``'s items as ``(x, 0)``."""
     if is_torch_dataset(inputs):
-        from ..pools._torch import InputRows
+        from ._torch import InputRows
 
         return InputRows(inputs)
     return inputs

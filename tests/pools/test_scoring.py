@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skal.utils._scoring import all_rows, map_rows
+from skal.pools._scoring import all_rows, map_rows
 
 
 def row_stats(estimator, inputs, start):
