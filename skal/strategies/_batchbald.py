@@ -359,6 +359,9 @@ class BatchBALD(QueryStrategy):
         self.n_available_ = len(self.candidates_)
         seed = int(rng.integers(_MAX_SEED))
         self._select_seed = int(rng.integers(_MAX_SEED))
+        if not len(self.candidates_):  # every row labeled: nothing to score, and query() says so
+            self._log_proba, self.bald_scores_ = None, np.full(len(labeled), np.nan)
+            return
         self._log_proba = consistent_log_proba(self, X, self.candidates_, estimator, seed)
         scores = np.full(len(labeled), np.nan)
         scores[self.candidates_] = bald_of_log_proba(self._log_proba)

@@ -124,7 +124,8 @@ class VariationRatio(QueryStrategy):
             )
         votes = np.zeros(probas[0].shape, dtype=np.int64)
         for proba in probas:
-            votes[np.arange(len(proba)), proba.argmax(1)] += 1
+            if len(proba):  # no candidate left (every row labeled): no votes
+                votes[np.arange(len(proba)), proba.argmax(1)] += 1
         return rows, votes, np.mean(probas, axis=0), probas
 
     def _set_scores(self, labeled, rows, row_scores, n_members):
