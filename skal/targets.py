@@ -4,9 +4,11 @@ A :class:`TargetKind` names the kind of target in scikit-learn's
 :func:`~sklearn.utils.multiclass.type_of_target` vocabulary — ``"binary"``,
 ``"multiclass"``, ``"multilabel-indicator"`` (one 0/1 column per label, several
 may be 1) or ``"continuous"`` (regression) — with the label space of a
-classification target. The learner decides it from its estimator (a regressor
-gives ``"continuous"``; a classifier whose tags say ``multi_label`` gives
-``"multilabel-indicator"``), from ``classes=``, or from the first answers.
+classification target, from the labels (:meth:`TargetKind.from_labels`) or
+from what an estimator fixes (:meth:`TargetKind.from_estimator`: a regressor
+gives ``"continuous"``). The model adapter and the oracle's answer checks read
+it; ``ActiveLearner`` does not decide one yet, and serves single-label
+classification.
 
 Query strategies say which kinds they serve (``QueryStrategy.target_kinds``):
 a strategy that reads class probabilities serves ``"binary"`` and

@@ -91,6 +91,10 @@ def test_relative_imports_are_resolved_to_their_subpackage(tmp_path):
     assert "utils" in graph["strategies"]  # skal/strategies/_base.py: from ..utils._random import ...
 
 
+def test_skal_pools_is_the_bottom_layer():
+    assert "pools" not in import_graph(), "skal/pools imports nothing of skal: every other layer reads pools through it"
+
+
 def test_no_import_cycle_among_subpackages():
     graph = import_graph()
     cycle = find_cycle(graph)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..utils._random import torch_seed
-from ..utils.estimator_checks import make_pool
+from ..utils.estimator_checks import make_pool, small_net
 
 __all__ = ["make_net_pool"]
 
@@ -21,27 +21,11 @@ def make_net_pool(n_pool=60, n_features=4, n_classes=3, labeled_fraction=0.3, se
     >>> X.dtype, net.predict_proba(X[:2]).shape
     (dtype('float32'), (2, 3))
     """
-    import torch
-    from skorch import NeuralNetClassifier
-
     from ._loss_prediction import LossPredictionNet
 
     X, y, labeled, _ = make_pool(n_pool, n_features, n_classes, labeled_fraction, seed)
     X = X.astype(np.float32)
     with torch_seed(seed):
-        module = torch.nn.Sequential(
-            torch.nn.Linear(n_features, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, n_classes)
-        )
-        cls = LossPredictionNet if loss_prediction else NeuralNetClassifier
-        net = cls(
-            module,
-            criterion=torch.nn.CrossEntropyLoss,
-            optimizer=torch.optim.Adam,
-            lr=0.02,
-            max_epochs=20,
-            batch_size=16,
-            train_split=None,
-            verbose=0,
-        )
+        net = small_net(n_features, n_classes, LossPredictionNet if loss_prediction else None, max_epochs=20)
         net.fit(X[labeled], y[labeled].astype(np.int64))
     return X, y, labeled, net

@@ -167,8 +167,8 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         its loss serves single-label classification (``"binary"``,
         ``"multiclass"``); one that reads only the pool's rows (``Random``, the
         representation strategies) serves every kind, regression and
-        multi-label included. The learner refuses a strategy given another
-        kind before any label is asked.
+        multi-label included. (``ActiveLearner`` does not read target kinds
+        yet: it serves single-label classification.)
         """
         return set(CLASS_KINDS) if self.requirements() & {"proba", "net", "loss"} else set(ALL_KINDS)
 

@@ -217,9 +217,9 @@ class ModelAdapter:
     def predict(self, model, X, classes):
         """Labels from ``classes``; a regression model's values; a multi-label model's 0/1 rows."""
         if self.is_net and not self.single_label:
-            values = np.asarray(model.predict(self._net_input(X, model)))
             if self.target.is_multilabel:  # skorch's predict takes the argmax; a label applies past 0.5
                 return (self._label_proba(model, X) > 0.5).astype(np.int64)
+            values = np.asarray(model.predict(self._net_input(X, model)))
             return values.reshape(len(values)) if values.ndim == 2 and values.shape[1] == 1 else values
         if self.is_net:
             return classes[self._proba(model, X).argmax(axis=1)]

@@ -358,26 +358,7 @@ class StrategyChecker(BaseEstimator):
                 f"{type(self.strategy).__name__} needs a loss-prediction net: pass "
                 "estimator=skal.nn.LossPredictionNet (the class; a small MLP is built for it)."
             )
-        import torch
-        from skorch import NeuralNetClassifier
-
-        module = torch.nn.Sequential(
-            torch.nn.Linear(n_features, 16),
-            torch.nn.ReLU(),
-            torch.nn.Dropout(0.3),
-            torch.nn.Linear(16, n_classes),
-        )
-        cls = NeuralNetClassifier if self.estimator is None else self.estimator
-        return cls(
-            module,
-            criterion=torch.nn.CrossEntropyLoss,
-            optimizer=torch.optim.Adam,
-            lr=0.02,
-            max_epochs=10,
-            batch_size=16,
-            train_split=None,
-            verbose=0,
-        )
+        return small_net(n_features, n_classes, net_class=self.estimator, max_epochs=10)
 
     def _torch_seed(self):
         """Torch's global generator seeded (a net draws its weights, dropout masks and batches from it)."""
@@ -439,3 +420,28 @@ class StrategyChecker(BaseEstimator):
             with self._torch_seed():
                 picked[strategy.query(k)] = 1.0
         return picked[n_labeled:]
+
+
+def small_net(n_features, n_classes, net_class=None, max_epochs=10):
+    """An unfitted skorch classifier over a 16-unit MLP with dropout: the model the checks train for net strategies.
+
+    ``net_class`` is ``skorch.NeuralNetClassifier`` by default, or another
+    class taking the same arguments (:class:`skal.nn.LossPredictionNet`).
+    Its module draws its weights from torch's global generator: seed it first.
+    """
+    import torch
+    from skorch import NeuralNetClassifier
+
+    module = torch.nn.Sequential(
+        torch.nn.Linear(n_features, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, n_classes)
+    )
+    return (net_class or NeuralNetClassifier)(
+        module,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=0.02,
+        max_epochs=max_epochs,
+        batch_size=16,
+        train_split=None,
+        verbose=0,
+    )
